@@ -1,0 +1,35 @@
+"""Environment settings, read and checked once per process (at first use, not at import)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, ValidationError
+
+from shared.errors import ConfigurationError
+
+
+class Settings(BaseModel):
+    table_name: str = Field(alias="TABLE_NAME")
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME")
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME")
+    bucket_name: str = Field(alias="BUCKET_NAME")
+    mail_from: str = Field(alias="MAIL_FROM")
+    # Where visitors' email links point (the members' site or the API itself).
+    public_base_url: str = Field(alias="PUBLIC_BASE_URL")
+    # How the bearer token of optional-auth (public) routes is verified.
+    # In AWS: the user pool's JWKS; locally: the local stack's shared secret.
+    user_pool_issuer: str = Field(default="", alias="USER_POOL_ISSUER")
+    user_pool_client_id: str = Field(default="", alias="USER_POOL_CLIENT_ID")
+    local_token_secret: str = Field(default="", alias="LOCAL_TOKEN_SECRET")
+    retention_days: int = Field(default=730, alias="RETENTION_DAYS")
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    import os
+
+    try:
+        return Settings.model_validate(dict(os.environ))
+    except ValidationError as exc:  # fail loudly at cold start, naming the variable
+        missing = ", ".join(str(e["loc"][0]) for e in exc.errors())
+        raise ConfigurationError(f"missing or invalid environment variables: {missing}") from exc

@@ -1,0 +1,163 @@
+"""The one declaration of how requests, events and schedules reach functions.
+
+Both the CDK app (`infra/`) and the local stack (`local/`) are built from these tuples;
+nothing about routing is written anywhere else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+EVENT_SOURCE = "peer-learning-visits"
+
+# What a function may touch; the CDK app turns each into the narrowest grant.
+Need = Literal["table:read", "table:write", "mail:send", "bucket:read", "bucket:write", "idempotency", "bus:put"]
+
+# public: no authorizer (a handler may still read an optional bearer token itself);
+# member: the Cognito authorizer, any signed-in user; coordinator: the authorizer plus the
+# `coordinators` group, checked again in the handler.
+Access = Literal["public", "member", "coordinator"]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str
+    description: str
+    needs: frozenset[str]
+    timeout_seconds: int = 30
+    memory_mb: int = 1024
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    access: Access
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """Events of these detail-types (optionally narrowed by a detail pattern) go to the
+    function through its own SQS queue (with a DLQ)."""
+
+    name: str
+    function: str
+    detail_types: tuple[str, ...]
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    function: str
+    every: timedelta
+
+    @property
+    def expression(self) -> str:
+        hours = self.every / timedelta(hours=1)
+        if hours == int(hours):
+            n = int(hours)
+            return f"rate({n} hour{'s' if n > 1 else ''})"
+        minutes = int(self.every / timedelta(minutes=1))
+        return f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function("visits", "functions.visits.handler.handler",
+             "Visits API, visitors' email links and the OpenAPI document",
+             frozenset({"table:read", "table:write", "idempotency"})),
+    Function("intake", "functions.intake.handler.handler",
+             "Applications: submit, read, withdraw, list; receipts",
+             frozenset({"table:read", "table:write", "idempotency", "mail:send"})),
+    Function("allocation", "functions.allocation.handler.handler",
+             "Allocation of places, offers, confirmations, expiry and promotion",
+             frozenset({"table:read", "table:write", "idempotency", "mail:send"}), timeout_seconds=60),
+    Function("reminders", "functions.reminders.handler.handler",
+             "Every timed communication, calendar updates and the follow-up",
+             frozenset({"table:read", "table:write", "idempotency", "mail:send", "bucket:read"}), timeout_seconds=60),
+    Function("reports", "functions.reports.handler.handler",
+             "Learning points, the host's report, the public summary and the impact note",
+             frozenset({"table:read", "table:write", "idempotency", "mail:send", "bucket:read", "bucket:write"}),
+             timeout_seconds=60),
+    Function("publisher", "functions.publisher.handler.handler",
+             "Publishes each item's own event from the table's stream to the bus",
+             frozenset({"bus:put"}), memory_mb=256),
+    Function("sweep", "functions.sweep.handler.handler",
+             "Hourly: removes due timers, whose removal the publisher announces",
+             frozenset({"table:read", "table:write"}), memory_mb=256),
+)
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/visits", "visits", "public"),
+    Route("POST", "/visits", "visits", "coordinator"),
+    Route("GET", "/visits/{visit_id}", "visits", "public"),
+    Route("PATCH", "/visits/{visit_id}", "visits", "coordinator"),
+    Route("POST", "/visits/{visit_id}/cancel", "visits", "coordinator"),
+    Route("GET", "/links/{token}", "visits", "public"),
+    Route("POST", "/links/{token}", "visits", "public"),
+    Route("GET", "/openapi.json", "visits", "public"),
+    Route("GET", "/docs", "visits", "public"),
+    Route("POST", "/visits/{visit_id}/applications", "intake", "member"),
+    Route("GET", "/visits/{visit_id}/applications", "intake", "coordinator"),
+    Route("GET", "/applications/{application_id}", "intake", "member"),
+    Route("POST", "/applications/{application_id}/withdraw", "intake", "member"),
+    Route("GET", "/me/applications", "intake", "member"),
+    Route("POST", "/applications/{application_id}/confirm", "allocation", "member"),
+    Route("POST", "/visits/{visit_id}/allocation", "allocation", "coordinator"),
+    Route("GET", "/visits/{visit_id}/allocation", "allocation", "coordinator"),
+    Route("POST", "/applications/{application_id}/prep-call", "reminders", "member"),
+    Route("POST", "/applications/{application_id}/reflections", "reminders", "member"),
+    Route("POST", "/applications/{application_id}/stop-follow-up", "reminders", "member"),
+    Route("GET", "/visits/{visit_id}/timeline", "reminders", "coordinator"),
+    Route("POST", "/applications/{application_id}/learning-points", "reports", "member"),
+    Route("GET", "/visits/{visit_id}/report", "reports", "coordinator"),
+    Route("POST", "/visits/{visit_id}/report/hidden-points", "reports", "coordinator"),
+    Route("GET", "/reports/{visit_id}", "reports", "public"),
+)
+
+# Timer kinds (detail.kind of TimerFired) and the function that owns each.
+TIMER_KINDS = {
+    "applications_close": "allocation",
+    "offer_expiry": "allocation",
+    "communication": "reminders",
+    "report_due": "reports",
+    "impact_due": "reports",
+}
+
+
+def _timers_for(function_name: str) -> dict:
+    return {"kind": sorted(k for k, f in TIMER_KINDS.items() if f == function_name)}
+
+
+# Several rules may feed one function; each function has one queue (and one DLQ).
+RULES: tuple[EventRule, ...] = (
+    EventRule("intake-events", "intake", ("ApplicationSubmitted",)),
+    EventRule("allocation-events", "allocation", ("ApplicationWithdrawn", "ApplicationExpired")),
+    EventRule("allocation-timers", "allocation", ("TimerFired",), _timers_for("allocation")),
+    EventRule("reminders-events", "reminders",
+              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationConfirmed", "ApplicationWithdrawn",
+               "ApplicationExpired", "PrepCallChanged", "VisitScheduleChanged", "VisitCancelled")),
+    EventRule("reminders-timers", "reminders", ("TimerFired",), _timers_for("reminders")),
+    EventRule("reports-events", "reports", ("LearningPointsSubmitted",)),
+    EventRule("reports-timers", "reports", ("TimerFired",), _timers_for("reports")),
+)
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("timers-sweep", "sweep", timedelta(hours=1)),
+)
+
+
+def consumers() -> tuple[str, ...]:
+    """Functions fed by event rules, each through its own queue."""
+    return tuple(dict.fromkeys(r.function for r in RULES))
+
+
+def function(name: str) -> Function:
+    return next(f for f in FUNCTIONS if f.name == name)
+
+
+def routes_of(function_name: str) -> tuple[Route, ...]:
+    return tuple(r for r in ROUTES if r.function == function_name)
