@@ -1,0 +1,166 @@
+"""The only door to the main table. Conditional writes; a state change carries its event."""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from shared.models.events import DomainEvent
+from shared.settings import settings
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost (the item exists, changed, or is not in the expected state)."""
+
+
+@lru_cache(maxsize=1)
+def _table():
+    return boto3.resource("dynamodb").Table(settings().table_name)
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; hand the rest of the code ints and floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _with_event(item: dict, event: DomainEvent | None) -> dict:
+    return {**item, "event": event.as_item_attribute()} if event else item
+
+
+def get(pk: str, sk: str, consistent: bool = True) -> dict | None:
+    item = _table().get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=consistent).get("Item")
+    return plain(item) if item else None
+
+
+def put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
+        values: dict | None = None, names: dict | None = None) -> None:
+    kwargs: dict[str, Any] = {"Item": _decimals(_with_event(item, event))}
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    if values:
+        kwargs["ExpressionAttributeValues"] = values
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    _conditional(lambda: _table().put_item(**kwargs))
+
+
+def put_new(item: dict, *, event: DomainEvent | None = None) -> None:
+    """Create the item; ConditionFailed when it already exists."""
+    put(item, event=event, condition="attribute_not_exists(pk)")
+
+
+def replace(item: dict, *, expected_version: int, event: DomainEvent | None = None) -> None:
+    """Optimistic write: only if nobody changed the item since it was read at `expected_version`."""
+    put({**item, "version": expected_version + 1}, event=event, condition="version = :expected",
+        values={":expected": expected_version})
+
+
+def update(pk: str, sk: str, changes: dict, *, event: DomainEvent | None = None, condition: str | None = None,
+           values: dict | None = None, names: dict | None = None) -> dict:
+    """Set the given attributes (and the event); returns the new item."""
+    changes = _with_event(changes, event)
+    all_names = {f"#u{i}": k for i, k in enumerate(changes)} | (names or {})
+    all_values = _decimals({f":u{i}": v for i, v in enumerate(changes.values())} | (values or {}))
+    kwargs: dict[str, Any] = {
+        "Key": {"pk": pk, "sk": sk},
+        "UpdateExpression": "SET " + ", ".join(f"#u{i} = :u{i}" for i in range(len(changes))),
+        "ExpressionAttributeNames": all_names,
+        "ExpressionAttributeValues": all_values,
+        "ReturnValues": "ALL_NEW",
+    }
+    kwargs["ConditionExpression"] = condition or "attribute_exists(pk)"
+    answer = _conditional(lambda: _table().update_item(**kwargs))
+    return plain(answer["Attributes"])
+
+
+def delete(pk: str, sk: str, *, must_exist: bool = True) -> bool:
+    """Delete; returns False when it was already gone (someone else did it)."""
+    try:
+        _conditional(lambda: _table().delete_item(
+            Key={"pk": pk, "sk": sk}, **({"ConditionExpression": "attribute_exists(pk)"} if must_exist else {})))
+    except ConditionFailed:
+        return False
+    return True
+
+
+def query(pk: str, *, sk_prefix: str | None = None, sk_at_most: str | None = None, index: str | None = None,
+          limit: int | None = None, newest_first: bool = False) -> list[dict]:
+    """All items of one partition (of the table or of gsi1/gsi2/gsi3), following pages."""
+    pk_name, sk_name = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
+    condition = Key(pk_name).eq(pk)
+    if sk_prefix is not None:
+        condition &= Key(sk_name).begins_with(sk_prefix)
+    elif sk_at_most is not None:
+        condition &= Key(sk_name).lte(sk_at_most)
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": not newest_first}
+    if index:
+        kwargs["IndexName"] = index
+    if limit:
+        kwargs["Limit"] = limit
+    items: list[dict] = []
+    while True:
+        page = _table().query(**kwargs)
+        items.extend(plain(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page or (limit and len(items) >= limit):
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def transact(operations: Iterable[dict]) -> None:
+    """All or nothing. Each operation is a low-level TransactItems entry built by `op_put`/`op_update`."""
+    client = _table().meta.client
+    try:
+        client.transact_write_items(TransactItems=list(operations))
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+            raise ConditionFailed(str(error)) from error
+        raise
+
+
+def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
+           values: dict | None = None) -> dict:
+    operation: dict[str, Any] = {"TableName": settings().table_name, "Item": _with_event(item, event)}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = values
+    return {"Put": _serialize(operation)}
+
+
+def _serialize(operation: dict) -> dict:
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    for key in ("Item", "ExpressionAttributeValues"):
+        if key in operation:
+            operation[key] = {k: serializer.serialize(_decimals(v)) for k, v in operation[key].items()}
+    return operation
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _conditional(call):
+    try:
+        return call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise ConditionFailed(str(error)) from error
+        raise

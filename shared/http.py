@@ -1,0 +1,163 @@
+"""What every API function shares: the resolver, who is calling, errors as JSON, idempotent POSTs."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, Callable
+
+import jwt
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from shared.auth import Caller, caller_from_claims, verify_token
+from shared.errors import BadRequest, Conflict, Forbidden, Invalid, PayloadTooLarge, ProgrammeError, Unauthorized
+from shared.observability import logger
+from shared.settings import settings
+
+MAX_BODY_BYTES = 64 * 1024
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+
+
+def json_response(status: int, body: Any, headers: dict | None = None) -> Response:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body, default=str),
+                    headers=headers or {})
+
+
+def error_response(error: ProgrammeError) -> Response:
+    body: dict[str, Any] = {"message": error.message}
+    if isinstance(error, Invalid):
+        body["fields"] = error.fields
+    return json_response(error.status, body)
+
+
+def _field_name(location: tuple) -> str:
+    parts = [str(p) for p in location if p not in ("body",)]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)
+    return name or "body"
+
+
+def make_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        problems = error.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error_response(BadRequest("the body is not valid JSON"))
+        fields: dict[str, str] = {}
+        for problem in problems:
+            message = str(problem.get("msg") or problem.get("type") or "invalid")
+            fields.setdefault(_field_name(tuple(problem.get("loc", ()))), message.removeprefix("Value error, "))
+        return error_response(Invalid(fields))
+
+    @app.exception_handler(ProgrammeError)
+    def _programme(error: ProgrammeError) -> Response:
+        return error_response(error)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _undecodable(_: UnicodeDecodeError) -> Response:
+        return error_response(BadRequest("the body is not UTF-8 text"))
+
+    @app.exception_handler(IdempotencyValidationError)
+    def _key_reused(_: IdempotencyValidationError) -> Response:
+        return error_response(Invalid({"Idempotency-Key": "this key was already used with a different body"}))
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response:
+        return error_response(Conflict("a request with this Idempotency-Key is still in progress"))
+
+    @app.not_found
+    def _unknown(_: Exception) -> Response:
+        return json_response(404, {"message": "no such resource"})
+
+    return app
+
+
+def current_caller(app: APIGatewayRestResolver) -> Caller | None:
+    """Claims the authorizer verified, or (on public routes) a bearer token verified here."""
+    request_context = app.current_event.raw_event.get("requestContext") or {}
+    claims = (request_context.get("authorizer") or {}).get("claims")
+    if claims:
+        return caller_from_claims(claims)
+    header = app.current_event.headers.get("Authorization") or app.current_event.headers.get("authorization")
+    if not header:
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    try:
+        return caller_from_claims(verify_token(token))
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized("the bearer token is not valid") from error
+
+
+def require_caller(app: APIGatewayRestResolver) -> Caller:
+    caller = current_caller(app)
+    if caller is None:
+        raise Unauthorized("sign in first: no bearer token")
+    return caller
+
+
+def require_coordinator(app: APIGatewayRestResolver) -> Caller:
+    caller = require_caller(app)
+    if not caller.is_coordinator:
+        raise Forbidden("only the programme's coordinators may do this")
+    return caller
+
+
+def check_body_size(app: APIGatewayRestResolver) -> None:
+    body = app.current_event.body or ""
+    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+
+
+def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[], tuple[int, Any]]) -> Response:
+    """Run a POST's action once per Idempotency-Key (scoped to the caller and the route).
+
+    A retry with the same key and body answers the first answer again; with another body, 422.
+    A failed action stores nothing, so it may be retried.
+    """
+    key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
+    if not key:
+        status, body = action()
+        return json_response(status, body)
+    request = {
+        "key": key, "caller": caller_key,
+        "route": f"{app.current_event.http_method} {app.current_event.raw_event.get('resource') or app.current_event.path}",
+        "path": app.current_event.path, "body": app.current_event.body or "",
+    }
+    answer = _idempotent_runner()(request=request, action=action)
+    return json_response(answer["status"], answer["body"])
+
+
+@lru_cache(maxsize=1)
+def _idempotent_runner() -> Callable[..., dict]:
+    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
+    config = IdempotencyConfig(event_key_jmespath="[caller, route, path, key]", payload_validation_jmespath="body",
+                               expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def run(request: dict, action: Callable[[], tuple[int, Any]]) -> dict:
+        status, body = action()
+        return {"status": status, "body": json.loads(json.dumps(body, default=str))}
+
+    return run
+
+
+def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
+    """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
+    try:
+        return app.resolve(event, context)
+    except Exception:  # noqa: BLE001 - the last line of defence of an API function
+        logger.exception("unhandled error")
+        return {"statusCode": 500, "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}

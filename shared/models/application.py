@@ -1,0 +1,58 @@
+"""Application bodies as the contract states them, and the stored/answered shape."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+Status = Literal["submitted", "offered", "confirmed", "waitlisted", "withdrawn", "expired"]
+HOLDING = ("offered", "confirmed")
+GONE = ("withdrawn", "expired")
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
+    role: Literal["police", "staff", "academic"]
+    job_title: Annotated[str, Field(min_length=1, max_length=200)]
+    motivation: Annotated[str, Field(min_length=1, max_length=2000)]
+    questions: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1, max_length=5)]
+    prep_call: Literal["join", "cannot_join"]
+    accessibility_needs: Annotated[str, Field(max_length=2000)] | None = None
+
+    @field_validator("name", "job_title", "motivation")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class Application(ApplicationIn):
+    """An application as stored and answered."""
+
+    model_config = ConfigDict(extra="ignore")
+    application_id: str
+    visit_id: str
+    organisation: str
+    status: Status
+    submitted_at: datetime
+    submitted_by: str                       # the member's email, lower-cased
+    updated_at: datetime
+    offer_expires_at: datetime | None = None
+    waitlist_position: int | None = None
+    waitlist_reason: str | None = None
+    attending_prep_call: bool = True
+    follow_up_stopped: bool = False
+    version: int = 1
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in HOLDING
+
+    def answer(self) -> dict:
+        body = self.model_dump(mode="json", exclude={"version", "submitted_by"})
+        return {k: v for k, v in body.items() if v is not None or k in ("accessibility_needs",)}

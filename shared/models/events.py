@@ -1,0 +1,109 @@
+"""Event contracts: one versioned model per detail-type.
+
+A state change carries its event on the changed item itself (attribute `event`); the publisher
+function sends it to the bus from the table's stream, so the two cannot part.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    detail_type: ClassVar[str]
+    version: int = 1
+
+    def as_item_attribute(self) -> dict:
+        return {"id": uuid.uuid4().hex, "detail_type": self.detail_type, "detail": self.model_dump(mode="json")}
+
+
+class VisitEvent(DomainEvent):
+    visit_id: str
+
+
+class VisitCreated(VisitEvent):
+    detail_type = "VisitCreated"
+
+
+class VisitUpdated(VisitEvent):
+    detail_type = "VisitUpdated"
+
+
+class VisitScheduleChanged(VisitEvent):
+    """The visit's date or its preparation call was set or moved."""
+
+    detail_type = "VisitScheduleChanged"
+    date_version: int
+    call_version: int
+    date_changed: bool
+    call_changed: bool
+
+
+class VisitCancelled(VisitEvent):
+    detail_type = "VisitCancelled"
+
+
+class ApplicationEvent(DomainEvent):
+    visit_id: str
+    application_id: str
+    organisation: str
+
+
+class ApplicationSubmitted(ApplicationEvent):
+    detail_type = "ApplicationSubmitted"
+
+
+class ApplicationWithdrawn(ApplicationEvent):
+    detail_type = "ApplicationWithdrawn"
+    previous_status: str
+
+
+class ApplicationOffered(ApplicationEvent):
+    detail_type = "ApplicationOffered"
+    offer_expires_at: str
+    promotion: bool = False
+
+
+class ApplicationWaitlisted(ApplicationEvent):
+    detail_type = "ApplicationWaitlisted"
+    position: int
+    reason: str
+
+
+class ApplicationConfirmed(ApplicationEvent):
+    detail_type = "ApplicationConfirmed"
+
+
+class ApplicationExpired(ApplicationEvent):
+    detail_type = "ApplicationExpired"
+
+
+class PrepCallChanged(ApplicationEvent):
+    detail_type = "PrepCallChanged"
+    attending: bool
+
+
+class LearningPointsSubmitted(ApplicationEvent):
+    detail_type = "LearningPointsSubmitted"
+
+
+class ReflectionRecorded(ApplicationEvent):
+    detail_type = "ReflectionRecorded"
+    week: int
+
+
+class ReportPublished(VisitEvent):
+    detail_type = "ReportPublished"
+    report_key: str
+
+
+class TimerFired(DomainEvent):
+    """Published when the sweep removes a due timer."""
+
+    detail_type = "TimerFired"
+    kind: str
+    timer_id: str
+    due_at: str

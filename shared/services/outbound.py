@@ -1,0 +1,67 @@
+"""Every email the programme sends goes through `send_once`: claim, send, mark sent.
+
+The claim is a conditional write keyed on (visit, kind, occasion, recipient), so a retry, a
+duplicate event or two overlapping runs send nothing twice. A claim whose send failed (no
+`sent_at` after a while) may be taken again, so a failed send is retried rather than lost.
+These records are also the "sent" half of the visit's timeline.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from shared import clock
+from shared.adapters import table
+from shared.adapters.mailer import Email, Mailer, SesMailer
+from shared.settings import settings
+
+STALE_CLAIM = timedelta(minutes=10)
+
+_mailer: Mailer | None = None
+
+
+def mailer() -> Mailer:
+    return _mailer or _ses_mailer()
+
+
+@lru_cache(maxsize=1)
+def _ses_mailer() -> Mailer:
+    return SesMailer(sender=settings().mail_from)
+
+
+def use_mailer(replacement: Mailer | None) -> None:
+    """Tests swap in a recording mailer."""
+    global _mailer
+    _mailer = replacement
+
+
+def sent_key(visit_id: str, kind: str, occasion: str, recipient: str) -> dict:
+    return {"pk": f"VISIT#{visit_id}", "sk": f"SENT#{kind}#{occasion}#{recipient.lower()}"}
+
+
+def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email: Email,
+              due_at: datetime | None = None, application_id: str | None = None) -> bool:
+    """Send `email` unless this (visit, kind, occasion, recipient) was already sent; True if sent now.
+
+    `occasion` tells apart what must be sent again: a date version, a week, an offer round.
+    """
+    now = clock.now()
+    keys = sent_key(visit_id, kind, occasion, recipient)
+    record = {**keys, "kind": kind, "occasion": occasion, "to": [recipient], "visit_id": visit_id,
+              "claimed_at": clock.iso(now), "due_at": clock.iso(due_at or now), "subject": email.subject,
+              "expires_at": int((now + timedelta(days=settings().retention_days)).timestamp())}
+    if application_id:
+        record["application_id"] = application_id
+    try:
+        table.put(record, condition="attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND claimed_at < :stale)",
+                  values={":stale": clock.iso(now - STALE_CLAIM)})
+    except table.ConditionFailed:
+        return False
+    message_id = mailer().send(email)
+    table.update(keys["pk"], keys["sk"], {"sent_at": clock.iso(clock.now()), "message_id": message_id})
+    return True
+
+
+def sent_records(visit_id: str) -> list[dict]:
+    """What was sent (or claimed) for a visit, for its timeline."""
+    return table.query(f"VISIT#{visit_id}", sk_prefix="SENT#")

@@ -1,0 +1,118 @@
+"""Visits: create, list, read, merge-patch and cancel."""
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from shared import clock
+from shared.adapters import table, timers
+from shared.errors import Conflict, Invalid, NotFound
+from shared.models.events import VisitCancelled, VisitCreated, VisitScheduleChanged, VisitUpdated
+from shared.models.visit import Visit, VisitFields
+from shared.services import applications
+
+DATE_FIELDS = ("starts_at", "ends_at", "venue")
+CALL_FIELDS = ("prep_call_at", "prep_call_dial_in")
+
+
+def invalid_from(error: ValidationError) -> Invalid:
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        name = ".".join(str(p) for p in problem["loc"]) or "body"
+        fields.setdefault(name, problem["msg"].removeprefix("Value error, "))
+    return Invalid(fields)
+
+
+def _item(visit: Visit) -> dict:
+    return {**visit.model_dump(mode="json"), "pk": f"VISIT#{visit.visit_id}", "sk": "VISIT",
+            "gsi1pk": "VISITS", "gsi1sk": f"{clock.iso(visit.created_at)}#{visit.visit_id}"}
+
+
+def _plan_close(visit: Visit) -> None:
+    timers.schedule("applications_close", visit.applications_close_at,
+                    f"close#{visit.visit_id}#{clock.iso(visit.applications_close_at)}", {"visit_id": visit.visit_id})
+
+
+def create(fields: VisitFields) -> Visit:
+    now = clock.now()
+    visit = Visit(**fields.model_dump(), visit_id=uuid.uuid4().hex, created_at=now, updated_at=now,
+                  date_version=1 if fields.starts_at else 0, call_version=1 if fields.prep_call_at else 0)
+    table.put_new(_item(visit), event=VisitCreated(visit_id=visit.visit_id))
+    _plan_close(visit)
+    return visit
+
+
+def find(visit_id: str) -> Visit:
+    item = table.get(f"VISIT#{visit_id}", "VISIT")
+    if item is None:
+        raise NotFound(f"no visit {visit_id}")
+    return Visit.model_validate(item)
+
+
+def all_visits() -> list[Visit]:
+    return [Visit.model_validate(i) for i in table.query("VISITS", index="gsi1")]
+
+
+def merge_patch(current: dict, patch: dict) -> dict:
+    """RFC 7386: objects merge recursively, null removes."""
+    merged = dict(current)
+    for name, value in patch.items():
+        if value is None:
+            merged[name] = None
+        elif isinstance(value, dict) and isinstance(current.get(name), dict):
+            merged[name] = merge_patch(current[name], value)
+        else:
+            merged[name] = value
+    return merged
+
+
+def patch(visit_id: str, changes: dict) -> Visit:
+    visit = find(visit_id)
+    if visit.status == "cancelled":
+        raise Conflict("the visit is cancelled")
+    current = visit.model_dump(mode="json", include=set(VisitFields.model_fields))
+    if "starts_at" in changes and "ends_at" not in changes:
+        current["ends_at"] = None  # re-derive the default length from the new start
+    try:
+        fields = VisitFields.model_validate(merge_patch(current, changes))
+    except ValidationError as error:
+        raise invalid_from(error) from error
+    held = applications.places_held(visit_id)
+    if fields.capacity < held:
+        raise Conflict(f"capacity {fields.capacity} is below the {held} places already held")
+    if fields.max_per_organisation > fields.capacity:
+        raise Invalid({"max_per_organisation": "must not exceed capacity"})
+    date_changed = any(getattr(fields, f) != getattr(visit, f) for f in DATE_FIELDS)
+    call_changed = any(getattr(fields, f) != getattr(visit, f) for f in CALL_FIELDS)
+    updated = Visit.model_validate({
+        **visit.model_dump(), **fields.model_dump(), "updated_at": clock.now(),
+        "date_version": visit.date_version + int(date_changed), "call_version": visit.call_version + int(call_changed)})
+    event = (VisitScheduleChanged(visit_id=visit_id, date_version=updated.date_version,
+                                  call_version=updated.call_version, date_changed=date_changed,
+                                  call_changed=call_changed)
+             if date_changed or call_changed else VisitUpdated(visit_id=visit_id))
+    _save(updated, visit.version, event)
+    if fields.applications_close_at != visit.applications_close_at:
+        _plan_close(updated)
+    return updated.model_copy(update={"version": visit.version + 1})
+
+
+def set_status(visit: Visit, status: str, event=None) -> Visit:
+    updated = visit.model_copy(update={"status": status, "updated_at": clock.now()})
+    _save(updated, visit.version, event)
+    return updated.model_copy(update={"version": visit.version + 1})
+
+
+def cancel(visit_id: str) -> Visit:
+    visit = find(visit_id)
+    if visit.status == "cancelled":
+        return visit
+    return set_status(visit, "cancelled", VisitCancelled(visit_id=visit_id))
+
+
+def _save(visit: Visit, expected_version: int, event) -> None:
+    try:
+        table.replace(_item(visit), expected_version=expected_version, event=event)
+    except table.ConditionFailed as error:
+        raise Conflict("the visit changed meanwhile; try again") from error

@@ -1,0 +1,16 @@
+"""Fixtures shared by every layer of tests."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-2", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "TABLE_NAME": "programme", "IDEMPOTENCY_TABLE_NAME": "idempotency", "EVENT_BUS_NAME": "programme-bus",
+    "BUCKET_NAME": "programme-documents", "MAIL_FROM": "programme@peer-learning.example",
+    "PUBLIC_BASE_URL": "https://api.test", "LOCAL_TOKEN_SECRET": "test-secret",
+    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+os.environ.update(TEST_ENV)
