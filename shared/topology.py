@@ -134,13 +134,18 @@ def _timers_for(function_name: str) -> dict:
 
 # Several rules may feed one function; each function has one queue (and one DLQ).
 RULES: tuple[EventRule, ...] = (
+    # receipts
     EventRule("intake-events", "intake", ("ApplicationSubmitted",)),
-    EventRule("allocation-events", "allocation", ("ApplicationWithdrawn", "ApplicationExpired")),
+    # offers, waiting-list notices and expiry notices; promotion when a place is freed
+    EventRule("allocation-events", "allocation",
+              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationWithdrawn", "ApplicationExpired")),
     EventRule("allocation-timers", "allocation", ("TimerFired",), _timers_for("allocation")),
+    # planning every timed communication; calendar updates, call invitations, cancellations
     EventRule("reminders-events", "reminders",
-              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationConfirmed", "ApplicationWithdrawn",
-               "ApplicationExpired", "PrepCallChanged", "VisitScheduleChanged", "VisitCancelled")),
+              ("VisitCreated", "VisitScheduleChanged", "VisitCancelled", "ApplicationConfirmed",
+               "ApplicationWithdrawn", "PrepCallChanged")),
     EventRule("reminders-timers", "reminders", ("TimerFired",), _timers_for("reminders")),
+    # assembling the report early once every visitor has answered
     EventRule("reports-events", "reports", ("LearningPointsSubmitted",)),
     EventRule("reports-timers", "reports", ("TimerFired",), _timers_for("reports")),
 )
