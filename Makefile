@@ -1,0 +1,52 @@
+# One target per job. `make run` and `make test` install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+PORT ?= 3000
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export NODE_NO_WARNINGS := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: install run test test-fast synth deploy lint bench smoke clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements-dev.lock requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+$(NODE_INSTALLED): package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+run: $(INSTALLED)
+	PORT=$(PORT) NOW=$(NOW) $(PY) -m local
+
+test: $(INSTALLED)
+	$(PY) -m pytest -q
+
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -q tests/unit
+
+synth: $(INSTALLED) $(NODE_INSTALLED)
+	npx cdk synth -q
+
+deploy: $(INSTALLED) $(NODE_INSTALLED)
+	npx cdk deploy --require-approval never
+
+lint: $(INSTALLED)
+	$(PY) -m pytest -q tests/infra
+
+bench: $(INSTALLED)
+	$(PY) -m bench
+
+smoke: $(INSTALLED)
+	$(PY) ../shared/checks/smoke.py http://127.0.0.1:$(PORT)
+
+clean:
+	rm -rf cdk.out .build
