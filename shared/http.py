@@ -135,12 +135,14 @@ def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[]
         "route": f"{app.current_event.http_method} {app.current_event.raw_event.get('resource') or app.current_event.path}",
         "path": app.current_event.path, "body": app.current_event.body or "",
     }
-    answer = _idempotent_runner()(request=request, action=action)
+    run, config = _idempotent_runner()
+    config.register_lambda_context(app.lambda_context)
+    answer = run(request=request, action=action)
     return json_response(answer["status"], answer["body"])
 
 
 @lru_cache(maxsize=1)
-def _idempotent_runner() -> Callable[..., dict]:
+def _idempotent_runner() -> tuple[Callable[..., dict], IdempotencyConfig]:
     persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
     config = IdempotencyConfig(event_key_jmespath="[caller, route, path, key]", payload_validation_jmespath="body",
                                expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS)
@@ -150,7 +152,7 @@ def _idempotent_runner() -> Callable[..., dict]:
         status, body = action()
         return {"status": status, "body": json.loads(json.dumps(body, default=str))}
 
-    return run
+    return run, config
 
 
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:

@@ -1,0 +1,74 @@
+"""A state change's own event reaches the bus; a due timer's removal is announced as TimerFired."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import boto3
+
+from shared import clock
+from shared.adapters import table, timers
+from shared.models.events import VisitCreated
+from tests.conftest import TEST_ENV
+from tests.helpers import Context
+
+
+class FixedClock:
+    def __init__(self, now: datetime):
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def _capture_bus():
+    """An SQS queue behind a catch-all rule, to read what was published."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName="capture")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all", EventBusName=TEST_ENV["EVENT_BUS_NAME"],
+                    EventPattern=json.dumps({"source": ["peer-learning-visits"]}))
+    events.put_targets(Rule="all", EventBusName=TEST_ENV["EVENT_BUS_NAME"], Targets=[{"Id": "q", "Arn": arn}])
+    return lambda: [json.loads(m["Body"]) for m in
+                    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def _stream_records():
+    dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+    arn = dynamodb.describe_table(TableName=TEST_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+
+
+def test_the_event_written_with_an_item_is_published_once(aws):
+    from functions.publisher.handler import handler
+
+    received = _capture_bus()
+    table.put({"pk": "VISIT#v1", "sk": "VISIT"}, event=VisitCreated(visit_id="v1"))
+    table.update("VISIT#v1", "VISIT", {"note": "a change with no event of its own"})
+    answer = handler({"Records": _stream_records()}, Context())
+    assert answer == {"batchItemFailures": []}
+    [published] = received()
+    assert published["detail-type"] == "VisitCreated" and published["detail"]["visit_id"] == "v1"
+
+
+def test_the_sweep_fires_only_due_timers_and_their_removal_is_published(aws):
+    from functions.publisher.handler import handler as publisher
+    from functions.sweep.handler import handler as sweep
+
+    received = _capture_bus()
+    now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    clock.use(FixedClock(now))
+    try:
+        timers.schedule("applications_close", now, "close#v1", {"visit_id": "v1"})
+        timers.schedule("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1", {"application_id": "a1"})
+        assert sweep({}, Context())["fired"] == 1
+        assert sweep({}, Context())["fired"] == 0
+    finally:
+        clock.use(clock.SystemClock())
+    publisher({"Records": _stream_records()}, Context())
+    [fired] = received()
+    assert fired["detail-type"] == "TimerFired"
+    assert fired["detail"]["kind"] == "applications_close" and fired["detail"]["visit_id"] == "v1"
+    assert [t["timer_id"] for t in table.query("TIMER")] == ["expiry#a1"]

@@ -1,0 +1,19 @@
+"""The one declaration is consistent: every route, rule and schedule reaches a declared function."""
+from shared import topology
+
+
+def test_every_route_rule_and_schedule_targets_a_declared_function():
+    names = {f.name for f in topology.FUNCTIONS}
+    assert {r.function for r in topology.ROUTES} <= names
+    assert {r.function for r in topology.RULES} <= names
+    assert {s.function for s in topology.SCHEDULES} <= names
+
+
+def test_routes_are_unique_and_timer_kinds_are_owned_by_consumers():
+    keys = [(r.method, r.path) for r in topology.ROUTES]
+    assert len(keys) == len(set(keys))
+    assert set(topology.TIMER_KINDS.values()) <= set(topology.consumers())
+
+
+def test_the_sweep_runs_hourly():
+    assert [s.expression for s in topology.SCHEDULES] == ["rate(1 hour)"]
