@@ -48,6 +48,13 @@ class EventRule:
     detail_types: tuple[str, ...]
     detail: dict = field(default_factory=dict)
 
+    def pattern(self) -> dict:
+        """The EventBridge event pattern of this rule (the CDK app and the local stack alike)."""
+        pattern: dict = {"source": [EVENT_SOURCE], "detail-type": list(self.detail_types)}
+        if self.detail:
+            pattern["detail"] = self.detail
+        return pattern
+
 
 @dataclass(frozen=True)
 class Schedule:
