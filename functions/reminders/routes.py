@@ -1,0 +1,50 @@
+"""Reminders routes: the visitor's call answer, reflections, stopping the follow-up; the visit's timeline."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.http import check_body_size, idempotent, json_response, require_caller, require_coordinator
+from shared.models.follow_up import PrepCallIn, ReflectionIn
+from shared.services import follow_up, preparation, timeline
+
+router = APIGatewayRouter()
+
+
+def _body() -> dict:
+    check_body_size(router)
+    body = router.current_event.json_body
+    return body if isinstance(body, dict) else {}
+
+
+@router.post("/applications/<application_id>/prep-call",
+             summary="Say whether the visitor joins the preparation call (the submitting member or the applicant)",
+             tags=["applications"])
+def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCallIn, Body()]):
+    caller = require_caller(router)
+    raw = _body()
+    return idempotent(router, caller.email, lambda: preparation.set_prep_call(application_id, raw, caller))
+
+
+@router.post("/applications/<application_id>/reflections",
+             summary="Record a week's reflection after the visit (confirmed visitors)", tags=["applications"])
+def record_reflection(application_id: Annotated[str, Path()], body: Annotated[ReflectionIn, Body()]):
+    caller = require_caller(router)
+    raw = _body()
+    return idempotent(router, caller.email, lambda: follow_up.record_reflection(application_id, raw, caller))
+
+
+@router.post("/applications/<application_id>/stop-follow-up",
+             summary="Stop the weekly follow-up emails (the applicant only)", tags=["applications"])
+def stop_follow_up(application_id: Annotated[str, Path()],
+                   body: Annotated[dict[str, Any] | None, Body()] = None):
+    caller = require_caller(router)
+    return idempotent(router, caller.email, lambda: follow_up.stop(application_id, body or {}, caller))
+
+
+@router.get("/visits/<visit_id>/timeline",
+            summary="Every communication planned or sent for the visit (coordinators)", tags=["visits"])
+def get_timeline(visit_id: Annotated[str, Path()]):
+    require_coordinator(router)
+    return json_response(200, timeline.timeline(visit_id))

@@ -1,0 +1,34 @@
+"""Bodies of the visitors' preparation and follow-up requests (prep-call answer, reflections)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+FOLLOW_UP_WEEKS = 6
+
+
+class PrepCallIn(BaseModel):
+    """`POST /applications/{id}/prep-call`: whether the visitor will join the preparation call."""
+
+    model_config = ConfigDict(extra="ignore")
+    attending: StrictBool
+
+
+class ReflectionIn(BaseModel):
+    """`POST /applications/{id}/reflections`: one week's reflection; extra fields (e.g. "applied") are kept."""
+
+    model_config = ConfigDict(extra="allow")
+    week: Annotated[StrictInt, Field(ge=1, le=FOLLOW_UP_WEEKS)]
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    def extras(self) -> dict:
+        """The optional fields beyond week and text, as given (small JSON values only)."""
+        return dict(self.model_extra or {})

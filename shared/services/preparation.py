@@ -1,0 +1,172 @@
+"""Before the visit: the preparation call (invitation, answer, reminder) and the background material.
+
+The visit's calendar event and the call's are one event each per visitor for their whole life
+(docs/DESIGN.md, "Calendar"): the same UID every time, SEQUENCE = the date's / the call's version
+(a cancellation one higher), so every update or cancellation replaces the entry already held.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import ValidationError
+
+from shared import clock
+from shared.adapters import documents, table
+from shared.adapters.mailer import Attachment, Email
+from shared.domain.calendar import calendar_event
+from shared.domain.plan import attends_call, call_occasion
+from shared.domain.rendering import render_email
+from shared.errors import Conflict, NotFound
+from shared.models.application import GONE, Application
+from shared.models.events import PrepCallChanged
+from shared.models.follow_up import PrepCallIn
+from shared.models.visit import Visit
+from shared.services import applications, links, outbound, visits
+from shared.services.applications import Actor
+from shared.services.offers import calendar_uid as visit_uid
+from shared.services.visits import invalid_from
+from shared.settings import settings
+
+CALL_LENGTH = timedelta(hours=1)
+# Background material: every document under this prefix is sent; larger than this in all, it is linked.
+MATERIAL_PREFIX = "visits/{visit_id}/background/"
+MAX_ATTACHED_BYTES = 5 * 1024 * 1024
+TEXT_TYPES = ("text/plain", "text/markdown")
+# With no call or visit date yet, a prep-call link stays valid this long.
+UNDATED_LINK_WINDOW = timedelta(days=365)
+
+
+# --- calendar events ---------------------------------------------------------------------------
+
+def call_uid(visit_id: str, application_id: str) -> str:
+    return f"call-{visit_id}-{application_id}@peer-learning-visits"
+
+
+def visit_invitation(visit: Visit, application: Application, *, method: str = "REQUEST",
+                     sequence: int | None = None) -> Attachment | None:
+    """The visit's .ics for one holder (None while the date is to be confirmed)."""
+    if visit.starts_at is None or visit.ends_at is None:
+        return None
+    ics = calendar_event(uid=visit_uid(visit.visit_id, application.application_id),
+                         sequence=visit.date_version if sequence is None else sequence, method=method,
+                         summary=f"Peer learning visit: {visit.title}",
+                         description=f"Peer learning visit: {visit.theme}\nHost: {visit.host.organisation}",
+                         location=visit.venue, starts_at=visit.starts_at, ends_at=visit.ends_at,
+                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
+    return Attachment("visit.ics", f"text/calendar; method={method}", ics)
+
+
+def call_invitation(visit: Visit, application: Application, *, method: str = "REQUEST",
+                    sequence: int | None = None) -> Attachment | None:
+    """The preparation call's .ics for one visitor (None while the call is not set)."""
+    if visit.prep_call_at is None:
+        return None
+    dial_in = visit.prep_call_dial_in or "the dial-in will follow"
+    ics = calendar_event(uid=call_uid(visit.visit_id, application.application_id),
+                         sequence=visit.call_version if sequence is None else sequence, method=method,
+                         summary=f"Preparation call: {visit.title}",
+                         description=f"Preparation call for the peer learning visit: {visit.theme}\nDial-in: {dial_in}",
+                         location=visit.prep_call_dial_in or "Telephone conference",
+                         starts_at=visit.prep_call_at, ends_at=visit.prep_call_at + CALL_LENGTH,
+                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
+    return Attachment("prep-call.ics", f"text/calendar; method={method}", ics)
+
+
+# --- the visitor's answer ----------------------------------------------------------------------
+
+def set_prep_call(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+    """Whether the visitor joins the call (PrepCallChanged): it decides call reminder vs material."""
+    try:
+        answer = PrepCallIn.model_validate(body)
+    except ValidationError as error:
+        raise invalid_from(error) from error
+    application = applications.find(application_id)
+    applications.authorize(application, actor, action="prep_call")
+    if application.status in GONE:
+        raise Conflict(f"the application is {application.status}")
+    choice = "join" if answer.attending else "cannot_join"
+    if application.attending_prep_call != answer.attending or application.prep_call != choice:
+        event = PrepCallChanged(visit_id=application.visit_id, application_id=application_id,
+                                organisation=application.organisation, attending=answer.attending)
+        application = applications.change(application, event, attending_prep_call=answer.attending,
+                                          prep_call=choice)
+    return 200, {"application_id": application_id, "status": application.status,
+                 "attending": answer.attending, "prep_call": choice}
+
+
+# --- emails ---------------------------------------------------------------------------------------
+
+def _prep_call_link(visit: Visit, application: Application) -> str:
+    until = visit.prep_call_at or visit.starts_at or clock.now() + UNDATED_LINK_WINDOW
+    return links.issue(application.application_id, "prep_call", max(until, clock.now() + timedelta(hours=1)))
+
+
+def email(to: str, template: str, attachments: tuple[Attachment | None, ...] = (), **context) -> Email:
+    subject, text, html = render_email(template, **context)
+    return Email(to=(to,), subject=subject, text=text, html=html,
+                 attachments=tuple(a for a in attachments if a is not None))
+
+
+def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
+    """Checked before composing, so a re-delivered event issues no fresh links."""
+    record = table.get(**outbound.sent_key(visit_id, kind, occasion, recipient))
+    return bool(record and record.get("sent_at"))
+
+
+def on_confirmed(detail: dict) -> None:
+    """ApplicationConfirmed → the call invitation (its .ics when the call is set, and the dial-in)."""
+    try:
+        visit = visits.find(detail["visit_id"])
+        application = applications.find(detail["application_id"])
+    except NotFound:
+        return
+    if visit.status == "cancelled" or application.status != "confirmed":
+        return
+    kind, occasion = "prep_call_invite", call_occasion(visit)
+    if already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    message = email(application.email, kind, (call_invitation(visit, application),), name=application.name,
+                    visit=visit, attending=attends_call(application),
+                    links={"prep_call": _prep_call_link(visit, application)})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=message, application_id=application.application_id)
+
+
+def prep_call_reminder(visit: Visit, application: Application, kind: str = "prep_call_reminder") -> Email:
+    return email(application.email, "prep_call_reminder", name=application.name, visit=visit,
+                 links={"prep_call": _prep_call_link(visit, application)})
+
+
+def background_material(visit: Visit, application: Application, kind: str = "background_material") -> Email:
+    """The visit's material from the bucket (attached, or linked when large); a default text if none."""
+    stored = documents.keys(MATERIAL_PREFIX.format(visit_id=visit.visit_id))
+    texts: list[str] = []
+    attachments: list[Attachment] = []
+    linked: list[str] = []
+    if sum(d["size"] for d in stored) <= MAX_ATTACHED_BYTES:
+        for entry in stored:
+            document = documents.get(entry["key"])
+            if document is None:
+                continue
+            if document.content_type.split(";")[0].strip() in TEXT_TYPES:
+                texts.append(document.content.decode("utf-8", "replace").strip())
+            else:
+                attachments.append(Attachment(document.filename, document.content_type, document.content))
+    else:
+        linked = [f"{d['key'].rsplit('/', 1)[-1]}: {documents.link(d['key'])}" for d in stored]
+    material = "\n\n".join(texts) if texts else default_material(visit)
+    if attachments:
+        material += "\n\nThe material is attached: " + ", ".join(a.filename for a in attachments) + "."
+    if linked:
+        material += "\n\nDownload the material (links valid for a week):\n" + "\n".join(linked)
+    return email(application.email, "background_material", tuple(attachments), name=application.name,
+                 visit=visit, material=material)
+
+
+def default_material(visit: Visit) -> str:
+    return (f"The visit's theme is \"{visit.theme}\", hosted by {visit.host.organisation}. "
+            "Before the visit, please look at how your own organisation approaches this theme today, "
+            "and which of your questions matter most to you and your colleagues.\n\n"
+            "The preparation call agrees the questions the group will put to the host, how the day will run, "
+            "and what each visitor hopes to bring back. Your coordinator can send you the notes of the call "
+            "if you would like them.")

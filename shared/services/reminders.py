@@ -1,0 +1,213 @@
+"""Every timed communication of a visit, sent once; calendar updates and cancellations.
+
+Planning: on VisitCreated / VisitScheduleChanged a timer goes down for each item of the pure
+plan (shared/domain/plan.py) still ahead; timer ids are deterministic, so a re-delivered event
+plans nothing twice. A fired `communication` timer reloads the visit: a cancelled visit, or an
+occasion the date or call has moved on from, sends nothing. Otherwise each recipient gets the
+email through `outbound.send_once`, keyed on (kind, occasion, recipient).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Callable
+
+from shared import clock
+from shared.adapters import table, timers
+from shared.adapters.mailer import Email
+from shared.domain import plan as planning
+from shared.errors import NotFound
+from shared.models.application import HOLDING, Application
+from shared.models.visit import Visit
+from shared.observability import logger
+from shared.services import applications, follow_up, links, outbound, preparation, visits
+from shared.services.preparation import already_sent, call_invitation, email, visit_invitation
+
+HOST = "host"
+
+
+# --- planning ---------------------------------------------------------------------------------------
+
+def plan_visit(visit_id: str) -> int:
+    """Put down a timer for every item still ahead; the number planned."""
+    try:
+        visit = visits.find(visit_id)
+    except NotFound:
+        return 0
+    items = planning.to_schedule(visit, clock.now())
+    for item in items:
+        payload = {"visit_id": visit_id, "occasion": item.occasion}
+        if item.timer_kind == planning.COMMUNICATION:
+            payload["communication"] = item.kind
+        timers.schedule(item.timer_kind, item.due_at, item.timer_id(visit_id), payload)
+    return len(items)
+
+
+def on_visit_created(detail: dict) -> None:
+    plan_visit(detail["visit_id"])
+
+
+def on_schedule_changed(detail: dict) -> None:
+    """Re-plan from the new date/call, and send every holder the changed calendar event."""
+    plan_visit(detail["visit_id"])
+    send_calendar_updates(detail)
+
+
+def send_calendar_updates(detail: dict) -> None:
+    try:
+        visit = visits.find(detail["visit_id"])
+    except NotFound:
+        return
+    if visit.status == "cancelled":
+        return
+    holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
+    # A newer change has its own event, which will send its own update.
+    if detail.get("date_changed") and detail.get("date_version") == visit.date_version:
+        for application in holders:
+            _calendar_update(visit, application, "visit", planning.date_occasion(visit))
+    if detail.get("call_changed") and detail.get("call_version") == visit.call_version:
+        for application in holders:
+            _calendar_update(visit, application, "prep_call", planning.call_occasion(visit))
+
+
+def _calendar_update(visit: Visit, application: Application, event: str, occasion: str) -> None:
+    kind = "calendar_update"
+    if already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    # Back to "to be confirmed": no event to send; the next date set updates the same entry.
+    invitation = visit_invitation(visit, application) if event == "visit" else call_invitation(visit, application)
+    message = email(application.email, kind, (invitation,), name=application.name, visit=visit, event=event,
+                    links={"withdraw": _withdraw_link(visit, application)})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=message, application_id=application.application_id)
+
+
+def _withdraw_link(visit: Visit, application: Application) -> str:
+    """A withdraw link usable until the visit ends (no date yet: for a year)."""
+    until = visit.ends_at or (clock.now() + timedelta(days=365))
+    return links.issue(application.application_id, "withdraw", max(until, clock.now() + timedelta(hours=1)))
+
+
+# --- a timed communication is due -------------------------------------------------------------------
+
+def on_communication_due(detail: dict) -> int:
+    """A `communication` timer fired: send it, unless stale or cancelled; how many were sent now."""
+    visit_id, kind, occasion = detail["visit_id"], detail["communication"], detail["occasion"]
+    try:
+        visit = visits.find(visit_id)
+    except NotFound:
+        return 0
+    item = planning.planned_item(visit, kind, occasion)
+    if item is None:
+        logger.info("stale or cancelled communication", extra={"kind": kind, "occasion": occasion})
+        return 0
+    if planning.AUDIENCE.get(kind) == HOST:
+        return int(_send_to_host(visit, item))
+    build = BUILDERS.get(kind)
+    if build is None:
+        logger.warning("no email for communication", extra={"kind": kind})
+        return 0
+    sent = 0
+    for application in recipients(visit, kind):
+        if already_sent(visit_id, kind, occasion, application.email):
+            continue
+        sent += outbound.send_once(visit_id=visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                                   email=build(visit, application, kind), due_at=item.due_at,
+                                   application_id=application.application_id)
+    return sent
+
+
+def recipients(visit: Visit, kind: str, apps: list[Application] | None = None) -> list[Application]:
+    """The visitors a communication of `kind` goes to now."""
+    apps = applications.of_visit(visit.visit_id) if apps is None else apps
+    answered: set[str] = set()
+    if planning.AUDIENCE.get(kind) == "unanswered":
+        answered = {a.application_id for a in apps if a.status == "confirmed" and has_answered(a.application_id)}
+    return planning.audience(kind, apps, answered=answered)
+
+
+def has_answered(application_id: str) -> bool:
+    """Learning points are stored by the reports function at APP#{aid} / POINTS."""
+    return table.get(f"APP#{application_id}", "POINTS") is not None
+
+
+def _send_to_host(visit: Visit, item: planning.PlannedItem) -> bool:
+    if item.kind != "host_questions":
+        return False  # report_to_host is the reports function's
+    contact = visit.host.contact_email
+    if already_sent(visit.visit_id, item.kind, item.occasion, contact):
+        return False
+    holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
+    visitors = [{"name": a.name, "organisation": a.organisation, "role": a.role, "job_title": a.job_title,
+                 "questions": list(a.questions)} for a in holders]
+    message = email(contact, "host_questions", name=visit.host.contact_name, visit=visit, visitors=visitors)
+    return outbound.send_once(visit_id=visit.visit_id, kind=item.kind, occasion=item.occasion, recipient=contact,
+                              email=message, due_at=item.due_at)
+
+
+def _visit_reminder(visit: Visit, application: Application, kind: str) -> Email:
+    return email(application.email, kind, name=application.name, visit=visit,
+                 links={"withdraw": _withdraw_link(visit, application)})
+
+
+def _points_deadline(visit: Visit) -> datetime:
+    return visit.starts_at + planning.DATE_OFFSETS["report_to_host"]
+
+
+def _learning_points(template: str) -> Callable[[Visit, Application, str], Email]:
+    def build(visit: Visit, application: Application, kind: str) -> Email:
+        deadline = _points_deadline(visit)
+        return email(application.email, template, name=application.name, visit=visit, deadline=deadline,
+                     links={"learning_points": links.issue(application.application_id, "learning_points",
+                                                           deadline)})
+    return build
+
+
+BUILDERS: dict[str, Callable[[Visit, Application, str], Email]] = {
+    "prep_call_reminder": preparation.prep_call_reminder,
+    "background_material": preparation.background_material,
+    "visit_reminder_7d": _visit_reminder,
+    "visit_reminder_1d": _visit_reminder,
+    "learning_points_request": _learning_points("learning_points_request"),
+    "learning_points_reminder": _learning_points("learning_points_reminder"),
+    **{kind: follow_up.nudge for kind in planning.FOLLOW_UP_KINDS},
+}
+
+
+# --- leaving: withdrawal and cancellation -----------------------------------------------------------
+
+def on_withdrawn(detail: dict) -> None:
+    """A holder withdrew: their calendar entries are cancelled (same UIDs)."""
+    if detail.get("previous_status") not in HOLDING:
+        return
+    try:
+        visit = visits.find(detail["visit_id"])
+        application = applications.find(detail["application_id"])
+    except NotFound:
+        return
+    if visit.status == "cancelled":
+        return  # the visit's cancellation already told them
+    _cancellation(visit, application, reason="withdrawn", occasion="withdrawn")
+
+
+def on_cancelled(detail: dict) -> None:
+    """The visit is cancelled: every holder gets METHOD:CANCEL of the same events; timers then do nothing."""
+    try:
+        visit = visits.find(detail["visit_id"])
+    except NotFound:
+        return
+    if visit.status != "cancelled":
+        return
+    for application in applications.of_visit(visit.visit_id):
+        if application.status in HOLDING:
+            _cancellation(visit, application, reason="visit_cancelled", occasion="visit_cancelled")
+
+
+def _cancellation(visit: Visit, application: Application, *, reason: str, occasion: str) -> None:
+    kind = "cancellation"
+    if already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1),
+                   call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1))
+    message = email(application.email, kind, invitations, name=application.name, visit=visit, reason=reason)
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=message, application_id=application.application_id)
