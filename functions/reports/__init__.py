@@ -1,0 +1,1 @@
+"""Reports function: learning points, the host's report, the public summary and the impact note."""

@@ -1,0 +1,31 @@
+"""Reports function: its API routes, and its reactions to learning points and to its timers (through SQS)."""
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.reports import routes
+from shared.consumer import make_consumer, timer_reactions
+from shared.http import handle, make_resolver
+from shared.observability import logger, metrics, tracer
+from shared.services import reports
+
+app = make_resolver()
+app.include_router(routes.router)
+
+consume = make_consumer({
+    "LearningPointsSubmitted": reports.on_points_submitted,
+    "TimerFired": timer_reactions({"report_due": reports.report_due, "impact_due": reports.impact_due}),
+})
+
+
+def _is_sqs(event: dict) -> bool:
+    records = event.get("Records") or []
+    return bool(records) and records[0].get("eventSource") == "aws:sqs"
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    if _is_sqs(event):
+        return consume(event, context)
+    return handle(app, event, context)

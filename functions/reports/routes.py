@@ -1,0 +1,50 @@
+"""Report routes: visitors send learning points; coordinators read the report and hide points;
+anyone reads the published summary."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.models.learning import HiddenPointIn, LearningPointsIn
+from shared.services import learning, reports
+
+router = APIGatewayRouter()
+
+
+@router.post("/applications/<application_id>/learning-points",
+             summary="Send (or replace) a visitor's learning points, from the visit's start until the report "
+                     "is assembled (the submitting member or the applicant)",
+             tags=["reports"])
+def submit_learning_points(application_id: Annotated[str, Path()], body: Annotated[LearningPointsIn, Body()]):
+    caller = require_caller(router)
+    raw = router.current_event.json_body
+    return idempotent(router, caller.email, lambda: learning.submit_points(application_id, raw, caller))
+
+
+@router.get("/visits/<visit_id>/report", summary="The full report of a visit, attributed (coordinators)",
+            tags=["reports"])
+def get_report(visit_id: Annotated[str, Path()]):
+    require_coordinator(router)
+    return json_response(200, reports.full_report(visit_id))
+
+
+@router.post("/visits/<visit_id>/report/hidden-points",
+             summary="Keep one learning point out of the published summary (coordinators)", tags=["reports"])
+def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, Body()]):
+    caller = require_coordinator(router)
+    raw = router.current_event.json_body
+    return idempotent(router, caller.email, lambda: reports.hide_point(visit_id, raw))
+
+
+@router.get("/reports/<visit_id>",
+            summary="The published summary of a visit: no names, no emails (anyone; text/html on request)",
+            tags=["reports"])
+def get_summary(visit_id: Annotated[str, Path()]):
+    accept = router.current_event.headers.get("Accept") or router.current_event.headers.get("accept") or ""
+    if "text/html" in accept and "application/json" not in accept:
+        return Response(status_code=200, content_type="text/html; charset=utf-8",
+                        body=reports.public_summary_html(visit_id))
+    return json_response(200, reports.public_summary(visit_id))

@@ -1,0 +1,344 @@
+"""The visit report: assembled exactly once, sent to the host, published without names; the impact note.
+
+Assembly is triggered by the `report_due` timer (14 days after the visit) or as soon as every
+confirmed visitor has sent learning points, whichever comes first. It happens once per visit:
+
+1. claim: a conditional put of the report item (pk `VISIT#{vid}`, sk `REPORT`, status
+   `assembling`); from then on no learning points are accepted (see services/learning.py);
+2. assemble the snapshot and store the documents under `reports/{vid}/v{n}/` (n = 1);
+3. complete: status `published`, the document keys, and the item's own ReportPublished event
+   (only from `assembling`: two runs that both got here publish once);
+4. deliver: the host's email through `outbound.send_once` (kind report_to_host; the occasion is the
+   date version the claim was made at, as in the visit's plan, so the timeline shows it sent).
+
+A run that dies after the claim is finished by the next trigger (SQS redelivers the failed
+message); steps 2-4 give the same result however often they run. Hiding a point re-publishes
+the summary as version n + 1 with the same snapshot.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from shared import clock
+from shared.adapters import documents, table
+from shared.adapters.mailer import Attachment, Email
+from shared.domain import plan as planning
+from shared.domain import report as domain
+from shared.domain.rendering import render_email
+from shared.errors import Conflict, Invalid, NotFound
+from shared.models.application import Application
+from shared.models.events import ReportPublished
+from shared.models.learning import HiddenPointIn
+from shared.models.visit import Visit
+from shared.services import applications, learning, outbound, visits
+from shared.settings import settings
+
+REPORT_DUE_AFTER = planning.DATE_OFFSETS["report_to_host"]
+IMPACT_DUE_AFTER = planning.DATE_OFFSETS["impact_note"]
+HOST_KIND, IMPACT_KIND = "report_to_host", "impact_note"
+HIDDEN = "HIDDEN_POINTS"
+ASSEMBLING, PUBLISHED = "assembling", "published"
+ATTEMPTS = 5
+
+
+# --- reactions ---------------------------------------------------------------------------------
+
+def on_points_submitted(detail: dict) -> None:
+    """LearningPointsSubmitted: assemble at once when every confirmed visitor has answered."""
+    visit = _live_visit(detail.get("visit_id", ""))
+    if visit is None or visit.starts_at is None:
+        return
+    confirmed = [a.application_id for a in _confirmed(visit.visit_id)]
+    answered = [aid for aid in confirmed if learning.points_of(aid) is not None]
+    if domain.all_answered(confirmed, answered):
+        assemble(visit.visit_id)
+
+
+def report_due(detail: dict) -> None:
+    """TimerFired report_due (14 days after the visit): assemble with whatever points there are."""
+    visit = _live_visit(detail.get("visit_id", ""))
+    if visit is None or visit.starts_at is None or _stale(visit, detail):
+        return
+    assemble(visit.visit_id)
+
+
+def impact_due(detail: dict) -> None:
+    """TimerFired impact_due (six weeks after the visit): the visitors' reflections, to the
+    coordinators (all of them) and to each visiting organisation's lead (that organisation's)."""
+    visit = _live_visit(detail.get("visit_id", ""))
+    if visit is None or visit.starts_at is None or _stale(visit, detail):
+        return
+    confirmed = _confirmed(visit.visit_id)
+    if not confirmed:
+        return
+    notes = {a.application_id: _impact_of(a) for a in confirmed}
+    _send_impact(visit, settings().mail_from, "Peer Learning Visits coordinators", "coordinators",
+                 list(notes.values()))
+    by_organisation: dict[str, list[Application]] = {}
+    for application in confirmed:
+        by_organisation.setdefault(application.organisation.strip().casefold(), []).append(application)
+    for members in by_organisation.values():
+        own = [notes[a.application_id] for a in members]
+        for lead in dict.fromkeys(a.submitted_by.lower() for a in members):
+            name = next((a.name for a in members if a.email.lower() == lead), "colleague")
+            _send_impact(visit, lead, name, "lead", own)
+
+
+# --- assembly ----------------------------------------------------------------------------------
+
+def assemble(visit_id: str) -> None:
+    """Assemble, publish and deliver the visit's report; any number of calls, one report and one email."""
+    visit = visits.find(visit_id)
+    key = learning.report_key(visit_id)
+    claim = {**key, "visit_id": visit_id, "status": ASSEMBLING, "claimed_at": clock.iso(clock.now()),
+             "occasion": planning.date_occasion(visit),
+             "expires_at": learning.retention_until(visit, clock.now())}
+    try:
+        table.put_new(claim)
+    except table.ConditionFailed:
+        claim = table.get(**key) or claim
+    if claim.get("status") != PUBLISHED:
+        _complete(visit, claim)
+    _deliver(visit, claim.get("occasion") or planning.date_occasion(visit))
+
+
+def _complete(visit: Visit, claim: dict) -> None:
+    snapshot = _snapshot(visit, assembled_at=clock.parse(claim["claimed_at"]))
+    keys = _store(visit.visit_id, 1, snapshot, _hidden(visit.visit_id))
+    key = learning.report_key(visit.visit_id)
+    try:
+        table.update(key["pk"], key["sk"], {
+            "status": PUBLISHED, "doc_version": 1, "documents": keys, "assembled_at": clock.iso(snapshot.assembled_at),
+            "published_at": clock.iso(clock.now()), "visitors": len(snapshot.visitors),
+            "organisations": len(domain.organisations(snapshot)),
+        }, event=ReportPublished(visit_id=visit.visit_id, report_key=keys["report_html"]),
+            condition="#status = :assembling", names={"#status": "status"}, values={":assembling": ASSEMBLING})
+    except table.ConditionFailed:
+        pass  # another run published the same snapshot first
+
+
+def _snapshot(visit: Visit, assembled_at: datetime) -> domain.Report:
+    confirmed = _confirmed(visit.visit_id)
+    visitors = [domain.Visitor(application_id=a.application_id, name=a.name, email=a.email,
+                               organisation=a.organisation, role=a.role, job_title=a.job_title,
+                               questions=list(a.questions)) for a in confirmed]
+    contributions = []
+    for application in confirmed:
+        item = learning.points_of(application.application_id)
+        if item is not None:
+            contributions.append(domain.Contribution(
+                application_id=application.application_id, points=item["points"], will_adopt=item.get("will_adopt"),
+                public=bool(item.get("public", True)), submitted_at=clock.parse(item["submitted_at"])))
+    report_visit = domain.ReportVisit(
+        visit_id=visit.visit_id, title=visit.title, theme=visit.theme, host_organisation=visit.host.organisation,
+        host_contact_name=visit.host.contact_name, host_contact_email=visit.host.contact_email, venue=visit.venue,
+        starts_at=visit.starts_at, ends_at=visit.ends_at)
+    return domain.assemble(report_visit, visitors, contributions, assembled_at)
+
+
+def _store(visit_id: str, version: int, snapshot: domain.Report, hidden: list[domain.HiddenPoint]) -> dict:
+    """Write every document of one publication under reports/{vid}/v{version}/; their keys."""
+    prefix = f"reports/{visit_id}/v{version}"
+    html, text = domain.render_host_report(snapshot)
+    summary = domain.public_summary(snapshot, hidden)
+    files = {
+        "report_json": ("report.json", snapshot.model_dump_json(), "application/json"),
+        "report_html": ("report.html", html, "text/html; charset=utf-8"),
+        "report_text": ("report.txt", text, "text/plain; charset=utf-8"),
+        "summary_json": ("summary.json", json.dumps(summary), "application/json"),
+        "summary_html": ("summary.html", domain.render_public_summary(summary), "text/html; charset=utf-8"),
+    }
+    keys = {}
+    for name, (filename, content, content_type) in files.items():
+        keys[name] = f"{prefix}/{filename}"
+        documents.put(keys[name], content, content_type)
+    return keys
+
+
+def _deliver(visit: Visit, occasion: str) -> None:
+    """The host's email (once): the report in the body, the printable report attached."""
+    recipient = visit.host.contact_email
+    sent = table.get(**outbound.sent_key(visit.visit_id, HOST_KIND, occasion, recipient))
+    if sent and sent.get("sent_at"):
+        return
+    item = _published(visit.visit_id)
+    snapshot = _load(item)
+    subject, text, html = render_email(
+        HOST_KIND, name=visit.host.contact_name, visit=visit, visitor_count=len(snapshot.visitors),
+        organisation_count=len(domain.organisations(snapshot)), points=domain.all_points(snapshot),
+        adoptions=domain.adoptions(snapshot))
+    printable = documents.get(item["documents"]["report_html"])
+    attachments = (Attachment("report.html", "text/html", printable.content.decode("utf-8")),) if printable else ()
+    due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
+    outbound.send_once(visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
+                       email=Email(to=(recipient,), subject=subject, text=text, html=html, attachments=attachments),
+                       due_at=due_at)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def full_report(visit_id: str) -> dict:
+    """The coordinators' report: everything, attributed, and the keys of the stored documents."""
+    visits.find(visit_id)
+    item = _published(visit_id)
+    view = domain.coordinator_view(_load(item), _hidden(visit_id))
+    return {"visit_id": visit_id, **view, "version": item["doc_version"], "published_at": item["published_at"],
+            "documents": item["documents"]}
+
+
+def public_summary(visit_id: str) -> dict:
+    """The published summary (no names, no emails): 404 before the report is assembled."""
+    item = _published(visit_id)
+    stored = documents.get(item["documents"]["summary_json"])
+    if stored is None:
+        raise NotFound(f"no published summary for visit {visit_id}")
+    return {**json.loads(stored.content), "published_at": item["published_at"]}
+
+
+def public_summary_html(visit_id: str) -> str:
+    item = _published(visit_id)
+    stored = documents.get(item["documents"]["summary_html"])
+    if stored is None:
+        raise NotFound(f"no published summary for visit {visit_id}")
+    return stored.content.decode("utf-8")
+
+
+# --- hiding a point from the summary -----------------------------------------------------------
+
+def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
+    """Keep one learning point out of the published summary; re-publish if already published."""
+    try:
+        request = HiddenPointIn.model_validate(body if isinstance(body, dict) else {})
+    except ValidationError as error:
+        raise Invalid({".".join(str(p) for p in e["loc"]) or "body": e["msg"].removeprefix("Value error, ")
+                       for e in error.errors()}) from error
+    visits.find(visit_id)
+    try:
+        application = applications.find(request.application_id)
+    except NotFound:
+        application = None
+    if application is None or application.visit_id != visit_id:
+        raise Invalid({"application_id": "not an application of this visit"})
+    item = table.get(**learning.report_key(visit_id))
+    if item is not None and item.get("status") == PUBLISHED:
+        points = domain.points_of(_load(item), request.application_id)
+    else:
+        stored = learning.points_of(request.application_id)
+        points = stored["points"] if stored else None
+    if not points:
+        raise Invalid({"application_id": "no learning points from this application"})
+    if request.index >= len(points):
+        raise Invalid({"index": f"this application sent {len(points)} point(s): index 0 to {len(points) - 1}"})
+    changed = _add_hidden(visit_id, domain.HiddenPoint(request.application_id, request.index, points[request.index]))
+    republished = changed and _republish(visit_id)
+    hidden = _hidden(visit_id)
+    return 200, {"visit_id": visit_id, "hidden_points": [{"application_id": h.application_id, "index": h.index}
+                                                         for h in hidden],
+                 "republished": republished}
+
+
+def _add_hidden(visit_id: str, point: domain.HiddenPoint) -> bool:
+    """Record the hidden point; False when it was hidden already."""
+    entry = {"application_id": point.application_id, "index": point.index, "text": point.text}
+    for _ in range(ATTEMPTS):
+        current = table.get(f"VISIT#{visit_id}", HIDDEN)
+        entries = current["points"] if current else []
+        if entry in entries:
+            return False
+        item = {"pk": f"VISIT#{visit_id}", "sk": HIDDEN, "visit_id": visit_id, "points": [*entries, entry],
+                "expires_at": current["expires_at"] if current else learning.retention_until(
+                    visits.find(visit_id), clock.now())}
+        try:
+            if current:
+                table.replace(item, expected_version=current["version"])
+            else:
+                table.put_new({**item, "version": 1})
+            return True
+        except table.ConditionFailed:
+            continue
+    raise Conflict("the hidden points keep changing; try again")
+
+
+def _republish(visit_id: str) -> bool:
+    """A new version of the published documents with the current hidden points; False before assembly."""
+    key = learning.report_key(visit_id)
+    for _ in range(ATTEMPTS):
+        item = table.get(**key)
+        if item is None or item.get("status") != PUBLISHED:
+            return False
+        version = int(item["doc_version"])
+        keys = _store(visit_id, version + 1, _load(item), _hidden(visit_id))
+        try:
+            table.update(key["pk"], key["sk"], {"doc_version": version + 1, "documents": keys,
+                                                "published_at": clock.iso(clock.now())},
+                         event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"]),
+                         condition="doc_version = :version", values={":version": version})
+            return True
+        except table.ConditionFailed:
+            continue  # published meanwhile: publish again, with every hidden point
+    raise Conflict("the report keeps changing; try again")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _live_visit(visit_id: str) -> Visit | None:
+    try:
+        visit = visits.find(visit_id)
+    except NotFound:
+        return None
+    return None if visit.status == "cancelled" else visit
+
+
+def _stale(visit: Visit, detail: dict) -> bool:
+    """A timer planned for an earlier date of the visit."""
+    occasion = detail.get("occasion")
+    return occasion is not None and occasion != planning.date_occasion(visit)
+
+
+def _confirmed(visit_id: str) -> list[Application]:
+    return [a for a in applications.of_visit(visit_id) if a.status == "confirmed"]
+
+
+def _published(visit_id: str) -> dict:
+    item = table.get(**learning.report_key(visit_id))
+    if item is None or item.get("status") != PUBLISHED:
+        raise NotFound(f"the report of visit {visit_id} is not assembled yet")
+    return item
+
+
+def _load(item: dict) -> domain.Report:
+    stored = documents.get(item["documents"]["report_json"])
+    if stored is None:
+        raise NotFound(f"the report document {item['documents']['report_json']} is missing")
+    return domain.Report.model_validate_json(stored.content)
+
+
+def _hidden(visit_id: str) -> list[domain.HiddenPoint]:
+    item = table.get(f"VISIT#{visit_id}", HIDDEN)
+    return [domain.HiddenPoint(e["application_id"], int(e["index"]), e["text"]) for e in (item or {}).get("points", [])]
+
+
+def _impact_of(application: Application) -> dict:
+    """One visitor's reflections (by week) and what they said they would adopt, unattributed."""
+    reflections = sorted(table.query(f"APP#{application.application_id}", sk_prefix="REFLECTION#"),
+                         key=lambda r: (int(r.get("week", 0)), r.get("recorded_at") or r.get("submitted_at") or ""))
+    points = learning.points_of(application.application_id)
+    return {"reflections": [f"Week {r['week']}: {r['text']}" for r in reflections if r.get("text")],
+            "adoption": (points or {}).get("will_adopt")}
+
+
+def _send_impact(visit: Visit, recipient: str, name: str, audience: str, notes: list[dict]) -> None:
+    occasion = planning.date_occasion(visit)
+    sent = table.get(**outbound.sent_key(visit.visit_id, IMPACT_KIND, occasion, recipient))
+    if sent and sent.get("sent_at"):
+        return
+    subject, text, html = render_email(
+        IMPACT_KIND, name=name, visit=visit, audience=audience,
+        reflections=[r for n in notes for r in n["reflections"]],
+        adoptions=[n["adoption"] for n in notes if n["adoption"]])
+    due_at = min(clock.now(), visit.starts_at + IMPACT_DUE_AFTER) if visit.starts_at else clock.now()
+    outbound.send_once(visit_id=visit.visit_id, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
+                       email=Email(to=(recipient,), subject=subject, text=text, html=html), due_at=due_at)
