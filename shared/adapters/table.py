@@ -117,7 +117,7 @@ def query(pk: str, *, sk_prefix: str | None = None, sk_at_most: str | None = Non
 
 
 def transact(operations: Iterable[dict]) -> None:
-    """All or nothing. Each operation is a low-level TransactItems entry built by `op_put`/`op_update`."""
+    """All or nothing. Each operation is a TransactItems entry built by `op_put`/`op_check`."""
     client = _table().meta.client
     try:
         client.transact_write_items(TransactItems=list(operations))
@@ -137,13 +137,24 @@ def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | Non
     return {"Put": _serialize(operation)}
 
 
-def _serialize(operation: dict) -> dict:
-    from boto3.dynamodb.types import TypeSerializer
+def op_check(pk: str, sk: str, condition: str, *, values: dict | None = None,
+             names: dict | None = None) -> dict:
+    """A TransactItems entry that writes nothing and only checks another item (e.g. that it does not exist)."""
+    operation: dict[str, Any] = {"TableName": settings().table_name, "Key": {"pk": pk, "sk": sk},
+                                 "ConditionExpression": condition}
+    if values:
+        operation["ExpressionAttributeValues"] = values
+    if names:
+        operation["ExpressionAttributeNames"] = names
+    return {"ConditionCheck": _serialize(operation)}
 
-    serializer = TypeSerializer()
-    for key in ("Item", "ExpressionAttributeValues"):
+
+def _serialize(operation: dict) -> dict:
+    # The table resource's client turns Python values into attribute values itself (for
+    # TransactItems too): hand it Python values, with Decimal for floats.
+    for key in ("Item", "Key", "ExpressionAttributeValues"):
         if key in operation:
-            operation[key] = {k: serializer.serialize(_decimals(v)) for k, v in operation[key].items()}
+            operation[key] = _decimals(operation[key])
     return operation
 
 
