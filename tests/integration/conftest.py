@@ -11,11 +11,11 @@ from tests.conftest import TEST_ENV
 
 @pytest.fixture
 def aws():
-    from shared.adapters import bus, table
+    from shared.adapters import bus, documents, table
     from shared import http
 
     with mock_aws():
-        for cached in (table._table, bus._client, http._idempotent_runner):
+        for cached in (table._table, bus._client, documents._client, http._idempotent_runner):
             cached.cache_clear()
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(**dynamodb_create_table_kwargs(TEST_ENV["TABLE_NAME"]))
