@@ -1,0 +1,1 @@
+"""The CDK app of the peer-learning-visits backend (built from `shared.topology`)."""
