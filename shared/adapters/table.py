@@ -42,6 +42,20 @@ def get(pk: str, sk: str, consistent: bool = True) -> dict | None:
     return plain(item) if item else None
 
 
+def get_many(keys: Iterable[dict]) -> list[dict]:
+    """Consistent reads of many items ({"pk", "sk"} each), 100 per request; missing ones are left out."""
+    client, name = _table().meta.client, settings().table_name  # the resource's client: plain Python values
+    pending = list({(k["pk"], k["sk"]): {"pk": k["pk"], "sk": k["sk"]} for k in keys}.values())
+    found: list[dict] = []
+    for start in range(0, len(pending), 100):
+        request = {name: {"Keys": pending[start:start + 100], "ConsistentRead": True}}
+        while request:
+            answer = client.batch_get_item(RequestItems=request)
+            found.extend(plain(item) for item in answer.get("Responses", {}).get(name, []))
+            request = answer.get("UnprocessedKeys") or {}
+    return found
+
+
 def put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
         values: dict | None = None, names: dict | None = None) -> None:
     kwargs: dict[str, Any] = {"Item": _decimals(_with_event(item, event))}

@@ -1,0 +1,33 @@
+"""Allocation routes: coordinators run and read a visit's allocation; applicants confirm their offer."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.services import allocation, offers
+
+router = APIGatewayRouter()
+
+
+@router.post("/visits/<visit_id>/allocation",
+             summary="Run (or re-run) the allocation; closes applications first if still open (coordinators)",
+             tags=["allocation"])
+def run_allocation(visit_id: Annotated[str, Path()]):
+    caller = require_coordinator(router)
+    return idempotent(router, caller.email, lambda: (200, allocation.run(visit_id)))
+
+
+@router.get("/visits/<visit_id>/allocation", summary="Read the allocation (coordinators)", tags=["allocation"])
+def get_allocation(visit_id: Annotated[str, Path()]):
+    require_coordinator(router)
+    return json_response(200, allocation.answer(visit_id))
+
+
+@router.post("/applications/<application_id>/confirm",
+             summary="Confirm an offered place (the submitting member or the applicant)", tags=["applications"])
+def confirm_offer(application_id: Annotated[str, Path()],
+                  body: Annotated[dict[str, Any] | None, Body()] = None):
+    caller = require_caller(router)
+    return idempotent(router, caller.email, lambda: offers.confirm(application_id, body or {}, caller))

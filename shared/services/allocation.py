@@ -1,0 +1,268 @@
+"""Allocation of a visit's places: close applications, apply the rule, write offers and the waiting list.
+
+`run` is the one way places are given: the first allocation (by a coordinator or when
+applications close) and every re-run that fills freed places (promotion after a withdrawal
+or an expiry). It holds a short per-visit lease, so two runs never interleave; every write is
+also conditional on the state it read, so nobody is offered a place twice.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Iterator
+
+from shared import clock
+from shared.adapters import table, timers
+from shared.domain.allocation import Applicant, Decision, Limits, WaitlistEntry, allocate, organisation_key
+from shared.errors import Conflict, NotFound
+from shared.models.application import HOLDING, Application
+from shared.models.events import ApplicationOffered, ApplicationWaitlisted, VisitUpdated
+from shared.models.visit import Visit
+from shared.observability import logger
+from shared.services import applications, visits
+
+OFFER_WINDOW = timedelta(days=7)
+# No offer (and so no promotion) is made later than this before the visit; offers expire by then.
+LAST_OFFER_BEFORE_VISIT = timedelta(days=2)
+LEASE_NAME = "allocation"
+LEASE_SECONDS = 75            # longer than the allocation function's timeout
+LEASE_WAIT_SECONDS = 10.0     # how long a concurrent caller waits before a 409
+LEDGER = "LEDGER"
+CANDIDATES = ("submitted", "waitlisted")
+
+
+# --- the lease ---------------------------------------------------------------------------
+
+@contextmanager
+def lease(visit_id: str, name: str = LEASE_NAME, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold `VISIT#{vid}`/`LEASE#{name}` while the block runs; 409 when another holder keeps it too long.
+
+    A lease measures real elapsed time (time.time), not programme time: it guards against two
+    processes running at once, and the programme's clock may be virtual and jump by days.
+    """
+    holder = secrets.token_hex(8)
+    keys = {"pk": f"VISIT#{visit_id}", "sk": f"LEASE#{name}"}
+    give_up_at = time.time() + (LEASE_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    pause = 0.02
+    while True:
+        now_ms = int(time.time() * 1000)
+        try:
+            table.put({**keys, "holder": holder, "held_until_ms": now_ms + LEASE_SECONDS * 1000,
+                       "expires_at": now_ms // 1000 + 3600},
+                      condition="attribute_not_exists(pk) OR held_until_ms < :now", values={":now": now_ms})
+            break
+        except table.ConditionFailed:
+            if time.time() + pause > give_up_at:
+                raise Conflict("an allocation of this visit is already running; try again shortly") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.4)
+    try:
+        yield
+    finally:
+        try:
+            table.update(keys["pk"], keys["sk"], {"held_until_ms": 0}, condition="holder = :me",
+                         values={":me": holder})
+        except table.ConditionFailed:
+            logger.warning("allocation lease was taken over before release", extra={"visit_id": visit_id})
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def record(visit_id: str) -> dict | None:
+    return table.get(f"VISIT#{visit_id}", "ALLOCATION")
+
+
+def current_applications(visit_id: str) -> list[Application]:
+    """The visit's applications, each re-read consistently (the index may lag a just-made change)."""
+    listed = applications.of_visit(visit_id)
+    fresh = table.get_many(applications.key(a.application_id) for a in listed)
+    return sorted((Application.model_validate(item) for item in fresh),
+                  key=lambda a: (a.submitted_at, a.application_id))
+
+
+def ledger(visit_id: str) -> dict[str, int]:
+    """Places each organisation (casefolded) got in the programme's OTHER visits' allocations."""
+    places: Counter[str] = Counter()
+    for item in table.query(LEDGER, sk_prefix="ORG#"):
+        if item.get("visit_id") != visit_id:
+            places[item["organisation_key"]] += int(item.get("places", 0))
+    return dict(places)
+
+
+def _ledger_items(visit_id: str) -> dict[str, dict]:
+    return {i["organisation_key"]: i for i in table.query(LEDGER, sk_prefix="ORG#") if i.get("visit_id") == visit_id}
+
+
+# --- the answer -------------------------------------------------------------------------
+
+def _body(visit: Visit, apps: list[Application]) -> dict:
+    holders = sorted((a for a in apps if a.status in HOLDING),
+                     key=lambda a: (organisation_key(a.organisation), a.submitted_at, a.application_id))
+    waiting = sorted((a for a in apps if a.status == "waitlisted"),
+                     key=lambda a: (a.waitlist_position or 0, a.submitted_at, a.application_id))
+    return {
+        "visit_id": visit.visit_id,
+        "capacity": visit.capacity,
+        "allocated": [{"application_id": a.application_id, "organisation": a.organisation, "status": a.status}
+                      for a in holders],
+        "waitlist": [{"application_id": a.application_id, "organisation": a.organisation,
+                      "position": a.waitlist_position, "reason": a.waitlist_reason} for a in waiting],
+    }
+
+
+def answer(visit_id: str) -> dict:
+    """The visit's allocation as the contract shows it; 404 before the first run."""
+    visit = visits.find(visit_id)
+    if record(visit_id) is None:
+        raise NotFound(f"visit {visit_id} has not been allocated yet")
+    return _body(visit, current_applications(visit_id))
+
+
+# --- running ----------------------------------------------------------------------------
+
+def offer_deadline(visit: Visit, now: datetime) -> datetime:
+    """7 days to confirm, and at the latest 2 days before the visit (a late first allocation: the start)."""
+    deadline = now + OFFER_WINDOW
+    if visit.starts_at is not None:
+        deadline = min(deadline, visit.starts_at - LAST_OFFER_BEFORE_VISIT)
+        if deadline <= now:
+            deadline = visit.starts_at
+    return deadline
+
+
+def offers_allowed(visit: Visit, now: datetime, first_run: bool) -> bool:
+    """No promotion later than 2 days before the visit; no offer at all once it has started."""
+    if visit.starts_at is None:
+        return True
+    if now >= visit.starts_at:
+        return False
+    return first_run or now < visit.starts_at - LAST_OFFER_BEFORE_VISIT
+
+
+def run(visit_id: str) -> dict:
+    """Allocate (or re-allocate freed places of) a visit; returns the allocation. 409 if cancelled."""
+    with lease(visit_id):
+        return _run(visit_id)
+
+
+def rerun_if_allocated(visit_id: str) -> None:
+    """Promotion: after a place was freed, fill it (only for a live visit that was allocated before)."""
+    try:
+        visit = visits.find(visit_id)
+    except NotFound:
+        return
+    if visit.status == "cancelled" or record(visit_id) is None:
+        return
+    run(visit_id)
+
+
+def close_due(detail: dict) -> None:
+    """The applications_close timer: allocate if the visit is still open and its (current) close time passed.
+
+    A timer for an old close time (the coordinator moved it later) finds `now` before the
+    current close time and does nothing; the timer for the new time does the work.
+    """
+    try:
+        visit = visits.find(detail["visit_id"])
+    except NotFound:
+        return
+    if visit.status == "open" and clock.now() >= visit.applications_close_at:
+        run(visit.visit_id)
+
+
+def _run(visit_id: str) -> dict:
+    now = clock.now()
+    visit = _set_status(visit_id, from_statuses=("open",), to="closed")
+    if visit.status == "cancelled":
+        raise Conflict("the visit is cancelled: nothing is allocated")
+    previous = record(visit_id)
+    first_run = previous is None
+    apps = current_applications(visit_id)
+    held = sum(1 for a in apps if a.status in HOLDING)
+    capacity = visit.capacity if offers_allowed(visit, now, first_run) else min(visit.capacity, held)
+    limits = Limits(capacity=capacity, min_per_organisation=visit.min_per_organisation,
+                    max_per_organisation=visit.max_per_organisation)
+    decision = allocate([Applicant(a.application_id, a.organisation, a.submitted_at, a.status) for a in apps],
+                        limits, ledger(visit_id))
+    by_id = {a.application_id: a for a in apps}
+    _offer(visit, decision, by_id, now, promotion=not first_run)
+    _waitlist(visit, decision.waitlist, by_id)
+    final = list(by_id.values())
+    _write_ledger(visit_id, final)
+    table.put({"pk": f"VISIT#{visit_id}", "sk": "ALLOCATION", "visit_id": visit_id,
+               "first_ran_at": previous["first_ran_at"] if previous else clock.iso(now),
+               "ran_at": clock.iso(now), "runs": (previous or {}).get("runs", 0) + 1})
+    visit = _set_status(visit_id, from_statuses=("closed",), to="allocated")
+    return _body(visit, final)
+
+
+def _set_status(visit_id: str, *, from_statuses: tuple[str, ...], to: str, attempts: int = 3) -> Visit:
+    """Move the visit to `to` if it is in one of `from_statuses`; the visit as it then is."""
+    for attempt in range(attempts):
+        visit = visits.find(visit_id)
+        if visit.status not in from_statuses:
+            return visit
+        try:
+            return visits.set_status(visit, to, VisitUpdated(visit_id=visit_id))
+        except Conflict:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _offer(visit: Visit, decision: Decision, by_id: dict[str, Application], now: datetime, *,
+           promotion: bool) -> None:
+    deadline = offer_deadline(visit, now)
+    stamp = clock.iso(deadline)
+    for application_id in decision.offers:
+        application = by_id[application_id]
+        # The timer first: if the offer then fails to be written, the timer finds nothing to expire.
+        timers.schedule("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
+                        {"visit_id": visit.visit_id, "application_id": application_id})
+        event = ApplicationOffered(visit_id=visit.visit_id, application_id=application_id,
+                                   organisation=application.organisation, offer_expires_at=stamp, promotion=promotion)
+        try:
+            by_id[application_id] = applications.change(
+                application, event, from_status=CANDIDATES, status="offered", offer_expires_at=deadline,
+                waitlist_position=None, waitlist_reason=None)
+        except Conflict:
+            # Changed meanwhile (withdrawn, say): no offer; a later run sees the new state.
+            by_id[application_id] = applications.find(application_id)
+
+
+def _waitlist(visit: Visit, entries: tuple[WaitlistEntry, ...], by_id: dict[str, Application]) -> None:
+    for entry in entries:
+        application = by_id[entry.application_id]
+        if (application.status == "waitlisted" and application.waitlist_position == entry.position
+                and application.waitlist_reason == entry.reason):
+            continue
+        event = ApplicationWaitlisted(visit_id=visit.visit_id, application_id=entry.application_id,
+                                      organisation=application.organisation, position=entry.position,
+                                      reason=entry.reason)
+        try:
+            by_id[entry.application_id] = applications.change(
+                application, event, from_status=CANDIDATES, status="waitlisted",
+                waitlist_position=entry.position, waitlist_reason=entry.reason)
+        except Conflict:
+            by_id[entry.application_id] = applications.find(entry.application_id)
+
+
+def _write_ledger(visit_id: str, apps: list[Application]) -> None:
+    """Places each organisation holds in this visit after the run (the fairness ledger's line for it)."""
+    names: dict[str, str] = {}
+    places: Counter[str] = Counter()
+    for application in apps:
+        key = organisation_key(application.organisation)
+        names.setdefault(key, application.organisation)
+        if application.status in HOLDING:
+            places[key] += 1
+    before = _ledger_items(visit_id)
+    for key in set(places) | set(before):
+        if before.get(key, {}).get("places") == places[key]:
+            continue
+        table.put({"pk": LEDGER, "sk": f"ORG#{key}#VISIT#{visit_id}", "organisation_key": key,
+                   "organisation": names.get(key) or before[key].get("organisation", key), "visit_id": visit_id,
+                   "places": places[key], "updated_at": clock.iso(clock.now())})

@@ -1,0 +1,189 @@
+"""Offers after allocation: confirming, expiring, promotion, and the emails that tell applicants.
+
+The emails are the allocation function's reactions to its own events (ApplicationOffered,
+ApplicationWaitlisted, ApplicationExpired), each sent once through `outbound.send_once`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared import clock
+from shared.adapters import table
+from shared.adapters.mailer import Attachment, Email
+from shared.domain.calendar import calendar_event
+from shared.domain.rendering import render_email
+from shared.errors import Conflict, NotFound
+from shared.models.application import HOLDING, Application
+from shared.models.events import ApplicationConfirmed, ApplicationExpired
+from shared.models.visit import Visit
+from shared.services import allocation, applications, links, outbound, visits
+from shared.services.applications import Actor
+from shared.settings import settings
+
+CLOSED_OFFER = "the offer is no longer open"
+# A withdraw link stays usable until the visit ends; with no date yet, for this long.
+UNDATED_WITHDRAW_WINDOW = timedelta(days=365)
+
+
+def calendar_uid(visit_id: str, application_id: str) -> str:
+    """The one calendar event of a visit for one applicant (see docs/DESIGN.md, "Calendar")."""
+    return f"visit-{visit_id}-{application_id}@peer-learning-visits"
+
+
+# --- confirming and expiring ---------------------------------------------------------------
+
+def confirm(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+    """offered → confirmed (ApplicationConfirmed); a confirmed one answers 200 again; anything else 409."""
+    application = applications.find(application_id)
+    applications.authorize(application, actor, action="confirm")
+    for _ in range(3):
+        if application.status == "confirmed":
+            return 200, application.answer()
+        if not _open_offer(application, clock.now()) or visits.find(application.visit_id).status == "cancelled":
+            raise Conflict(CLOSED_OFFER)
+        event = ApplicationConfirmed(visit_id=application.visit_id, application_id=application_id,
+                                     organisation=application.organisation)
+        try:
+            return 200, applications.change(application, event, from_status=("offered",),
+                                            status="confirmed").answer()
+        except Conflict:
+            application = applications.find(application_id)  # changed meanwhile: look again
+    raise Conflict("the application keeps changing; try again")
+
+
+def _open_offer(application: Application, now: datetime) -> bool:
+    return application.status == "offered" and (application.offer_expires_at is None
+                                                 or now < application.offer_expires_at)
+
+
+def expire(detail: dict) -> None:
+    """The offer_expiry timer: an offer still unconfirmed at its deadline expires (ApplicationExpired)."""
+    try:
+        application = applications.find(detail["application_id"])
+    except NotFound:
+        return
+    for _ in range(3):
+        now = clock.now()
+        if application.status != "offered" or application.offer_expires_at is None \
+                or now < application.offer_expires_at:
+            return  # confirmed, withdrawn, or offered again with a later deadline: a stale timer
+        event = ApplicationExpired(visit_id=application.visit_id, application_id=application.application_id,
+                                   organisation=application.organisation)
+        try:
+            applications.change(application, event, from_status=("offered",), status="expired")
+            return
+        except Conflict:
+            application = applications.find(application.application_id)
+
+
+# --- promotion -------------------------------------------------------------------------------
+
+def on_withdrawn(detail: dict) -> None:
+    """A holder withdrew: the freed place goes down the waiting list."""
+    if detail.get("previous_status") in HOLDING:
+        allocation.rerun_if_allocated(detail["visit_id"])
+
+
+def on_expired(detail: dict) -> None:
+    """An offer expired: fill the place, then tell the applicant (with a cancellation of the event)."""
+    allocation.rerun_if_allocated(detail["visit_id"])
+    _notify_expired(detail)
+
+
+# --- emails ------------------------------------------------------------------------------------
+
+def _live(detail: dict) -> tuple[Visit, Application] | None:
+    """The visit and application of an event, unless either is gone or the visit is cancelled."""
+    try:
+        visit = visits.find(detail["visit_id"])
+        application = applications.find(detail["application_id"])
+    except NotFound:
+        return None
+    if visit.status == "cancelled":
+        return None  # nothing further is sent for a cancelled visit
+    return visit, application
+
+
+def _already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
+    record = table.get(**outbound.sent_key(visit_id, kind, occasion, recipient))
+    return bool(record and record.get("sent_at"))
+
+
+def _visit_calendar(visit: Visit, application: Application, *, method: str, sequence: int) -> Attachment:
+    description = f"Peer learning visit: {visit.theme}\nHost: {visit.host.organisation}"
+    ics = calendar_event(uid=calendar_uid(visit.visit_id, application.application_id), sequence=sequence,
+                         method=method, summary=f"Peer learning visit: {visit.title}", description=description,
+                         location=visit.venue, starts_at=visit.starts_at, ends_at=visit.ends_at,
+                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
+    return Attachment("visit.ics", f"text/calendar; method={method}", ics)
+
+
+def _withdraw_link(visit: Visit, application: Application, at_least_until: datetime) -> str:
+    """A withdraw link usable until the visit ends (no date yet: for a year)."""
+    until = visit.ends_at or (clock.now() + UNDATED_WITHDRAW_WINDOW)
+    return links.issue(application.application_id, "withdraw", max(until, at_least_until))
+
+
+def notify_offered(detail: dict) -> None:
+    """ApplicationOffered → the offer email: what, when, where, the deadline, links, the visit's .ics."""
+    found = _live(detail)
+    if found is None:
+        return
+    visit, application = found
+    if application.status != "offered" or application.offer_expires_at is None:
+        return  # already confirmed, withdrawn or expired: the offer email would mislead
+    deadline = application.offer_expires_at
+    kind, occasion = "offer", f"{application.application_id}#{clock.iso(deadline)}"
+    if _already_sent(visit.visit_id, kind, occasion, application.email):
+        return  # don't issue fresh links for an email that went out already
+    subject, text, html = render_email(
+        "offer", name=application.name, visit=visit, confirm_by=deadline, promotion=bool(detail.get("promotion")),
+        links={"confirm": links.issue(application.application_id, "confirm", deadline),
+               "withdraw": _withdraw_link(visit, application, deadline)})
+    attachments = ()
+    if visit.starts_at is not None:  # with no date yet, the event comes when the date is set
+        attachments = (_visit_calendar(visit, application, method="REQUEST", sequence=visit.date_version),)
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=Email(to=(application.email,), subject=subject, text=text, html=html,
+                                   attachments=attachments),
+                       application_id=application.application_id)
+
+
+def notify_waitlisted(detail: dict) -> None:
+    """ApplicationWaitlisted → the waiting-list notice (once per application), with no calendar event."""
+    found = _live(detail)
+    if found is None:
+        return
+    visit, application = found
+    if application.status != "waitlisted":
+        return
+    kind, occasion = "waitlist", application.application_id
+    if _already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    subject, text, html = render_email("waitlist", name=application.name, visit=visit,
+                                       position=application.waitlist_position, reason=application.waitlist_reason,
+                                       links={"withdraw": _withdraw_link(visit, application, clock.now())})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion,
+                       recipient=application.email,
+                       email=Email(to=(application.email,), subject=subject, text=text, html=html),
+                       application_id=application.application_id)
+
+
+def _notify_expired(detail: dict) -> None:
+    """ApplicationExpired → the applicant is told, and the visit's event leaves their calendar."""
+    found = _live(detail)
+    if found is None:
+        return
+    visit, application = found
+    if application.status != "expired" or application.offer_expires_at is None:
+        return
+    subject, text, html = render_email("offer_expired", name=application.name, visit=visit)
+    attachments = ()
+    if visit.starts_at is not None:
+        attachments = (_visit_calendar(visit, application, method="CANCEL", sequence=visit.date_version + 1),)
+    outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
+                       occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",
+                       recipient=application.email,
+                       email=Email(to=(application.email,), subject=subject, text=text, html=html,
+                                   attachments=attachments),
+                       application_id=application.application_id)
