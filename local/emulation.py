@@ -1,0 +1,236 @@
+"""The embedded AWS: moto in-process, every call into it serialised, resources from the declarations.
+
+moto is not thread-safe (racing transactions corrupt its state), so one re-entrant lock is
+taken around botocore's stubber: handlers run concurrently, moto sees one call at a time.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from local import env
+
+# The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
+# moto's backends) may still make a boto3 call.
+MOTO_LOCK = threading.RLock()
+
+_CLIENT_LOCK = threading.RLock()
+
+MAX_RECEIVE_COUNT = 5  # as the CDK app's queues
+
+_patched = False
+
+
+def _serialise_moto() -> None:
+    """Wrap the stubber botocore calls into (once per process)."""
+    global _patched
+    if _patched:
+        return
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.process_request
+
+    def process_request(self, request):  # type: ignore[no-untyped-def]
+        with MOTO_LOCK:
+            return original(self, request)
+
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+
+    # Creating clients from one (the default) session is not thread-safe either, and here the
+    # functions share a process: their first clients may be made at the same moment.
+    from botocore.session import Session
+
+    create_client = Session.create_client
+
+    def create_client_serialised(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with _CLIENT_LOCK:
+            return create_client(self, *args, **kwargs)
+
+    Session.create_client = create_client_serialised  # type: ignore[method-assign]
+    _patched = True
+
+
+@dataclass
+class ConsumerQueue:
+    function: str
+    name: str
+    url: str
+    arn: str
+    dlq_name: str
+    dlq_url: str
+    dlq_arn: str
+
+
+@dataclass
+class Resources:
+    table_name: str
+    stream_arn: str
+    idempotency_table_name: str
+    bucket_name: str
+    event_bus_name: str
+    event_bus_arn: str
+    queues: dict[str, ConsumerQueue]          # by function name
+    rule_arns: dict[str, str]                 # event rules and schedules, by rule name
+
+
+class Emulator:
+    """moto started once, with the resources the CDK app would create."""
+
+    def __init__(self, topology: Any) -> None:
+        self.topology = topology
+        self._mock = None
+        self.resources: Resources | None = None
+        self.clients: dict[str, Any] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> Resources:
+        from moto import mock_aws
+
+        _serialise_moto()
+        _speed_up_queries()
+        self._mock = mock_aws()
+        self._mock.start()
+        for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
+            self.clients[service] = boto3.client(service, region_name=env.REGION)
+        self.resources = self._create_resources()
+        return self.resources
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def client(self, service: str):
+        return self.clients[service]
+
+    # -- resources -----------------------------------------------------------------------
+    def _create_resources(self) -> Resources:
+        from shared.table_schema import dynamodb_create_table_kwargs, idempotency_create_table_kwargs
+
+        dynamodb, sqs, events = self.clients["dynamodb"], self.clients["sqs"], self.clients["events"]
+        dynamodb.create_table(**dynamodb_create_table_kwargs(env.TABLE_NAME))
+        dynamodb.create_table(**idempotency_create_table_kwargs(env.IDEMPOTENCY_TABLE_NAME))
+        for name, attribute in ((env.TABLE_NAME, _ttl_attribute("main")),
+                                (env.IDEMPOTENCY_TABLE_NAME, _ttl_attribute("idempotency"))):
+            if attribute:
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+                    "Enabled": True, "AttributeName": attribute})
+        stream_arn = dynamodb.describe_table(TableName=env.TABLE_NAME)["Table"]["LatestStreamArn"]
+
+        self.clients["s3"].create_bucket(Bucket=env.BUCKET_NAME,
+                                         CreateBucketConfiguration={"LocationConstraint": env.REGION})
+        self.clients["ses"].verify_email_identity(EmailAddress=env.MAIL_FROM)
+        bus_arn = events.create_event_bus(Name=env.EVENT_BUS_NAME)["EventBusArn"]
+
+        queues: dict[str, ConsumerQueue] = {}
+        for function in self.topology.consumers():
+            name, dlq_name = f"{function}-events", f"{function}-events-dlq"
+            dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes={
+                "MessageRetentionPeriod": str(14 * 24 * 3600)})["QueueUrl"]
+            dlq_arn = _queue_arn(sqs, dlq_url)
+            timeout = _function(self.topology, function).timeout_seconds
+            url = sqs.create_queue(QueueName=name, Attributes={
+                # As the CDK app: six times the function's timeout.
+                "VisibilityTimeout": str(6 * timeout),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                             "maxReceiveCount": MAX_RECEIVE_COUNT}),
+            })["QueueUrl"]
+            queues[function] = ConsumerQueue(function, name, url, _queue_arn(sqs, url), dlq_name, dlq_url, dlq_arn)
+
+        rule_arns: dict[str, str] = {}
+        for rule in self.topology.RULES:
+            rule_arns[rule.name] = events.put_rule(
+                Name=rule.name, EventBusName=env.EVENT_BUS_NAME, EventPattern=json.dumps(rule.pattern()),
+                State="ENABLED", Description=f"{', '.join(rule.detail_types)} to {rule.function}")["RuleArn"]
+            queue = queues[rule.function]
+            events.put_targets(Rule=rule.name, EventBusName=env.EVENT_BUS_NAME,
+                               Targets=[{"Id": f"{rule.function}-queue", "Arn": queue.arn}])
+        for schedule in self.topology.SCHEDULES:
+            # On the default bus, as EventBridge keeps scheduled rules; moto cannot invoke Lambda
+            # targets, so the local scheduler fires them (see local/scheduler.py).
+            rule_arns[schedule.name] = events.put_rule(
+                Name=schedule.name, ScheduleExpression=schedule.expression, State="ENABLED",
+                Description=f"{schedule.expression} to {schedule.function}")["RuleArn"]
+
+        self.resources = Resources(env.TABLE_NAME, stream_arn, env.IDEMPOTENCY_TABLE_NAME, env.BUCKET_NAME,
+                                   env.EVENT_BUS_NAME, bus_arn, queues, rule_arns)
+        return self.resources
+
+    # -- cheap looks at moto's state (no API call), to skip empty polls -------------------
+    def stream_high_water(self) -> int | None:
+        """The sequence number the next stream record will get, or None if unknown."""
+        try:
+            from moto.dynamodb.models import dynamodb_backends
+
+            with MOTO_LOCK:
+                shard = dynamodb_backends[env.ACCOUNT_ID][env.REGION].get_table(env.TABLE_NAME).stream_shard
+                return shard.starting_sequence_number + len(shard.items)
+        except Exception:  # noqa: BLE001 - internals moved: fall back to polling the API
+            return None
+
+    def queue_has_visible(self, queue_name: str) -> bool | None:
+        """Whether a queue holds a visible message, or None if unknown."""
+        try:
+            from moto.sqs.models import sqs_backends
+
+            with MOTO_LOCK:
+                return bool(sqs_backends[env.ACCOUNT_ID][env.REGION].queues[queue_name].messages)
+        except Exception:  # noqa: BLE001
+            return None
+
+    def forget_shard_iterator(self, iterator: str) -> None:
+        """moto keeps every shard iterator it ever handed out; drop the ones we are done with."""
+        try:
+            from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+            with MOTO_LOCK:
+                dynamodbstreams_backends[env.ACCOUNT_ID][env.REGION].shard_iterators.pop(iterator, None)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _queue_arn(sqs, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _function(topology: Any, name: str):
+    return next(f for f in topology.FUNCTIONS if f.name == name)
+
+
+def _ttl_attribute(which: str) -> str | None:
+    from shared import table_schema
+
+    if which == "main":
+        return getattr(table_schema, "TTL_ATTRIBUTE", None)
+    return getattr(table_schema, "IDEMPOTENCY_TTL_ATTRIBUTE", None)
+
+
+def _speed_up_queries() -> None:
+    """moto's table Query sorts every item of the table before keeping one partition. Hand it that
+    partition only: the same results, at a cost that no longer grows with the whole table (the
+    hourly sweep queries the small TIMER partition of an ever-growing table)."""
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table.query, "_local_stack", False):
+        return
+    original = Table.query
+
+    def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+              projection_expressions, index_name=None, *args, **kwargs):
+        narrow = index_name is None and hash_key is not None and bool(self.range_key_attr)
+        if narrow:
+            partition = list((self.items.get(hash_key) or {}).values())  # .get: the defaultdict must not grow
+            self.all_items = lambda: partition  # shadows the method for this one call (moto is serialised)
+        try:
+            return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                            scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+        finally:
+            if narrow:
+                del self.all_items
+
+    query._local_stack = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]

@@ -1,0 +1,169 @@
+"""Event source mappings, as Lambda runs them: the table's stream → publisher, each queue → its consumer.
+
+Both report partial batch failures (`batchItemFailures`): a stream batch is retried from the
+first failed record, a few times, then dropped with a log line (Lambda's on-failure
+destination); failed queue messages become visible again at once and SQS's redrive policy
+moves them to the DLQ after `maxReceiveCount` receives.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import datetime
+from typing import Any
+
+from local import env
+from local.emulation import ConsumerQueue, Emulator
+from local.runtime import Runtime
+
+log = logging.getLogger("local.sources")
+
+STREAM_BATCH_SIZE = 100     # Lambda's default for DynamoDB streams
+STREAM_RETRIES = 10         # retries of a failing stream batch before it is dropped (as the CDK app)
+QUEUE_BATCH_SIZE = 10       # Lambda's default for SQS
+
+
+def _lambda_json(value: Any) -> Any:
+    """What boto3 decoded back to the JSON Lambda receives: bytes as base64, times as epoch seconds."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, dict):
+        return {k: _lambda_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lambda_json(v) for v in value]
+    return value
+
+
+def _failed_ids(answer: Any, batch_ids: list[str]) -> set[str] | None:
+    """The identifiers a partial-batch answer reports failed; None means the whole batch failed."""
+    if not isinstance(answer, dict):
+        return set()
+    failures = answer.get("batchItemFailures") or []
+    ids = set()
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not identifier or identifier not in batch_ids:
+            return None  # as Lambda: an unusable failure report fails the whole batch
+        ids.add(identifier)
+    return ids
+
+
+class StreamSource:
+    """The main table's stream feeding one function (the publisher)."""
+
+    def __init__(self, emulator: Emulator, runtime: Runtime, function: str, stream_arn: str) -> None:
+        self.emulator, self.runtime, self.function, self.stream_arn = emulator, runtime, function, stream_arn
+        self._streams = emulator.client("dynamodbstreams")
+        shard = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        self._iterator: str | None = self._streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self._next_sequence = int(shard["SequenceNumberRange"]["StartingSequenceNumber"])
+        self.dropped = 0
+
+    def poll(self) -> int:
+        """Deliver one batch of new records; how many there were."""
+        high_water = self.emulator.stream_high_water()
+        if high_water is not None and high_water <= self._next_sequence:
+            return 0
+        answer = self._streams.get_records(ShardIterator=self._iterator, Limit=STREAM_BATCH_SIZE)
+        previous, self._iterator = self._iterator, answer["NextShardIterator"]
+        self.emulator.forget_shard_iterator(previous)
+        records = answer.get("Records") or []
+        if not records:
+            return 0
+        self._next_sequence = max(int(r["dynamodb"]["SequenceNumber"]) for r in records) + 1
+        self._deliver([self._lambda_record(r) for r in records])
+        return len(records)
+
+    def _lambda_record(self, record: dict) -> dict:
+        out = _lambda_json(record)
+        out["eventSourceARN"] = self.stream_arn
+        out.setdefault("eventSource", "aws:dynamodb")
+        out.setdefault("awsRegion", env.REGION)
+        return out
+
+    def _deliver(self, records: list[dict]) -> None:
+        pending = records
+        for attempt in range(1, STREAM_RETRIES + 2):
+            try:
+                answer = self.runtime.invoke(self.function, {"Records": pending})
+                failed = _failed_ids(answer, [r["dynamodb"]["SequenceNumber"] for r in pending])
+            except Exception:  # noqa: BLE001 - Lambda retries the whole batch
+                log.exception("%s failed on a stream batch of %d (attempt %d)", self.function, len(pending), attempt)
+                failed = None
+            if failed is not None and not failed:
+                return
+            if failed:  # retry from the first failed record (the checkpoint)
+                first = min(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
+                pending = pending[first:]
+        self.dropped += len(pending)
+        log.error("%s: dropped %d stream record(s) after %d attempts (first sequence number %s)",
+                  self.function, len(pending), STREAM_RETRIES + 1, pending[0]["dynamodb"]["SequenceNumber"])
+
+
+class QueueSource:
+    """One consumer's SQS queue feeding its function."""
+
+    def __init__(self, emulator: Emulator, runtime: Runtime, queue: ConsumerQueue) -> None:
+        self.emulator, self.runtime, self.queue = emulator, runtime, queue
+        self._sqs = emulator.client("sqs")
+
+    @property
+    def function(self) -> str:
+        return self.queue.function
+
+    def poll(self) -> int:
+        """Receive one batch and hand it to the function; how many messages there were."""
+        if self.emulator.queue_has_visible(self.queue.name) is False:
+            return 0
+        messages = self._sqs.receive_message(
+            QueueUrl=self.queue.url, MaxNumberOfMessages=QUEUE_BATCH_SIZE, WaitTimeSeconds=0,
+            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages") or []
+        if not messages:
+            return 0
+        records = [self._lambda_record(m) for m in messages]
+        try:
+            answer = self.runtime.invoke(self.function, {"Records": records})
+            failed = _failed_ids(answer, [r["messageId"] for r in records])
+        except Exception:  # noqa: BLE001 - the whole batch goes back to the queue
+            log.exception("%s failed on a batch of %d message(s)", self.function, len(records))
+            failed = None
+        if failed is None:
+            failed = {r["messageId"] for r in records}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        again = [m for m in messages if m["MessageId"] in failed]
+        if done:
+            self._sqs.delete_message_batch(QueueUrl=self.queue.url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        if again:
+            self._sqs.change_message_visibility_batch(QueueUrl=self.queue.url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(again)])
+        return len(messages)
+
+    def _lambda_record(self, message: dict) -> dict:
+        attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message.get("Body", ""),
+            "attributes": attributes,
+            "messageAttributes": {
+                name: {"stringValue": value.get("StringValue"),
+                       "binaryValue": _lambda_json(value["BinaryValue"]) if "BinaryValue" in value else None,
+                       "stringListValues": value.get("StringListValues", []),
+                       "binaryListValues": _lambda_json(value.get("BinaryListValues", [])),
+                       "dataType": value.get("DataType")}
+                for name, value in (message.get("MessageAttributes") or {}).items()},
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue.arn,
+            "awsRegion": env.REGION,
+        }
+
+    def dead_letters(self) -> int:
+        attributes = self._sqs.get_queue_attributes(QueueUrl=self.queue.dlq_url,
+                                                    AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"])

@@ -1,0 +1,103 @@
+"""Pure parts of the local stack: occurrences, the scheduler's order, routing, claims, answers."""
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from local.apigateway import RouteTable, bearer_token, http_answer, stringify_claims
+from local.scheduler import MovedBackwards, Scheduler, occurrences
+from shared.topology import EVENT_SOURCE, ROUTES, RULES, Route, Schedule
+
+T0 = datetime(2030, 1, 1, 0, 30, tzinfo=timezone.utc)
+
+
+def test_occurrences_are_aligned_to_the_epoch_and_ordered_across_schedules():
+    hourly, quarter = Schedule("h", "f", timedelta(hours=1)), Schedule("q", "g", timedelta(minutes=15))
+    found = occurrences((hourly, quarter), T0, T0 + timedelta(hours=1))
+    assert [(o.at.strftime("%H:%M"), o.schedule.name) for o in found] == [
+        ("00:45", "q"), ("01:00", "h"), ("01:00", "q"), ("01:15", "q"), ("01:30", "q")]
+    exact = datetime(2030, 1, 1, 1, tzinfo=timezone.utc)
+    assert [o.at for o in occurrences((hourly,), exact, exact + timedelta(hours=2))] == [
+        exact + timedelta(hours=1), exact + timedelta(hours=2)]  # (after, through]
+
+
+class FakeClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, moment: datetime) -> None:
+        self.at = moment
+
+
+def test_the_scheduler_fires_in_order_and_settles_after_each():
+    fake = FakeClock(T0)
+    log: list[tuple] = []
+    scheduler = Scheduler((Schedule("s", "sweep", timedelta(hours=1)),), fake,
+                          lambda function, event: log.append(("fire", function, event["time"], fake.now())),
+                          lambda: log.append(("settle", fake.now())) or 0, {"s": "arn:aws:events:::rule/s"})
+    assert scheduler.advance(T0 + timedelta(hours=2)) == 2
+    one, two = T0 + timedelta(minutes=30), T0 + timedelta(minutes=90)
+    assert log == [("fire", "sweep", "2030-01-01T01:00:00Z", one), ("settle", one),
+                   ("fire", "sweep", "2030-01-01T02:00:00Z", two), ("settle", two),
+                   ("settle", T0 + timedelta(hours=2))]
+    assert fake.now() == T0 + timedelta(hours=2)
+    with pytest.raises(MovedBackwards):
+        scheduler.advance(T0)
+    assert scheduler.advance(fake.now() - timedelta(milliseconds=300)) == 0  # within the tolerance
+    fake.at += timedelta(hours=1)  # real time passes
+    assert scheduler.catch_up() == 1
+
+
+def test_a_failing_scheduled_invocation_is_retried_then_left():
+    calls = []
+
+    def invoke(function, event):
+        calls.append(event["time"])
+        raise RuntimeError("down")
+
+    scheduler = Scheduler((Schedule("s", "sweep", timedelta(hours=1)),), FakeClock(T0), invoke, lambda: 0,
+                          {"s": "arn"})
+    assert scheduler.advance(T0 + timedelta(hours=1)) == 1
+    assert calls == ["2030-01-01T01:00:00Z"] * 3
+
+
+def test_routes_resolve_like_api_gateway():
+    table = RouteTable(ROUTES)
+    matches, template = table.resolve("/visits/v-1/applications")
+    assert template == "/visits/{visit_id}/applications"
+    assert {m.route.method for m in matches} == {"GET", "POST"}
+    assert matches[0].path_parameters == {"visit_id": "v-1"}
+    assert table.resolve("/visits/")[1] == "/visits"
+    assert table.resolve("/visits/a/b/c")[0] == []
+    literal = RouteTable((Route("GET", "/a/{x}", "f", "public"), Route("GET", "/a/b", "f", "public")))
+    assert literal.resolve("/a/b")[1] == "/a/b" and literal.resolve("/a/c")[1] == "/a/{x}"
+
+
+def test_claims_are_strings_and_tokens_are_found():
+    assert stringify_claims({"cognito:groups": ["coordinators", "x"], "exp": 5, "email_verified": True}) == {
+        "cognito:groups": "coordinators,x", "exp": "5", "email_verified": "true"}
+    assert bearer_token({"authorization": ["Bearer abc"]}) == "abc"
+    assert bearer_token({"Authorization": ["abc"]}) == "abc"
+    assert bearer_token({"Authorization": ["Bearer "]}) is None and bearer_token({}) is None
+
+
+def test_lambda_answers_become_http_responses():
+    answer = http_answer({"statusCode": 201, "headers": {"A": "1", "content-length": "9"},
+                          "multiValueHeaders": {"B": ["x", "y"], "A": ["0"]}, "body": "{}"})
+    assert answer.status == 201 and answer.body == b"{}"
+    assert answer.headers == [("B", "x"), ("B", "y"), ("A", "0"), ("Content-Type", "application/json")]
+    binary = http_answer({"statusCode": 200, "body": base64.b64encode(b"\x00\xff").decode(), "isBase64Encoded": True})
+    assert binary.body == b"\x00\xff"
+    assert http_answer(None).status == 502 and http_answer({"statusCode": "x"}).status == 502
+
+
+def test_rule_patterns_come_from_the_declaration():
+    rule = next(r for r in RULES if r.detail)
+    pattern = rule.pattern()
+    assert pattern["source"] == [EVENT_SOURCE] and pattern["detail-type"] == list(rule.detail_types)
+    assert pattern["detail"] == rule.detail
