@@ -1,0 +1,64 @@
+"""Application routes: members apply, read and withdraw; coordinators list a visit's applications."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.models.application import ApplicationIn
+from shared.services import intake
+
+router = APIGatewayRouter()
+
+CSV = "text/csv"
+
+
+@router.post("/visits/<visit_id>/applications", summary="Apply for a place on a visit (members)",
+             description="The organisation is the one in the member's token. One application per email per visit.",
+             tags=["applications"])
+def submit_application(visit_id: Annotated[str, Path()], body: Annotated[ApplicationIn, Body()]):
+    caller = require_caller(router)
+    return idempotent(router, caller.email, lambda: (201, intake.submit(visit_id, body, caller).answer()))
+
+
+@router.get("/applications/<application_id>",
+            summary="Read an application (the submitting member, the applicant, coordinators)", tags=["applications"])
+def get_application(application_id: Annotated[str, Path()]):
+    caller = require_caller(router)
+    return json_response(200, intake.read(application_id, caller).answer())
+
+
+@router.post("/applications/<application_id>/withdraw",
+             summary="Withdraw an application (the submitting member, the applicant, coordinators)",
+             tags=["applications"])
+def withdraw_application(application_id: Annotated[str, Path()],
+                         body: Annotated[dict[str, Any] | None, Body()] = None):
+    caller = require_caller(router)
+    return idempotent(router, caller.email, lambda: intake.withdraw(application_id, body or {}, caller))
+
+
+@router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"])
+def my_applications():
+    caller = require_caller(router)
+    return json_response(200, {"applications": [a.answer() for a in intake.mine(caller)]})
+
+
+@router.get("/visits/<visit_id>/applications",
+            summary="A visit's applications (coordinators; CSV with Accept: text/csv)", tags=["applications"],
+            responses={200: {"description": "The visit's applications, oldest first",
+                             "content": {"application/json": {"schema": {"type": "object"}},
+                                         CSV: {"schema": {"type": "string"}}}}})
+def visit_applications(visit_id: Annotated[str, Path()]):
+    require_coordinator(router)
+    found = intake.of_visit(visit_id)
+    if _wants_csv():
+        return Response(status_code=200, content_type=f"{CSV}; charset=utf-8", body=intake.as_csv(found),
+                        headers={"Content-Disposition": f'attachment; filename="applications-{visit_id}.csv"'})
+    return json_response(200, {"applications": [a.answer() for a in found]})
+
+
+def _wants_csv() -> bool:
+    accept = next((v for k, v in router.current_event.headers.items() if k.lower() == "accept"), "") or ""
+    return any(part.split(";")[0].strip().lower() == CSV for part in accept.split(","))
