@@ -39,7 +39,7 @@ def _describe(sent) -> dict:
     return {
         "message_id": sent.id,
         "to": [address for _, address in getaddresses(message.get_all("To", [])) if address],
-        "subject": str(message.get("Subject", "")),
+        "subject": str(message.get("Subject", "")).strip(),  # a folded header keeps its leading space
         "text": _body(message, "plain"),
         "html": _body(message, "html"),
         "attachments": [_attachment(part) for part in message.iter_attachments()],
