@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"local stack listening on {stack.url} (virtual clock at {stack.iso_now()})", flush=True)
     try:
-        while not stop.wait(1):
-            pass
+        stop.wait()
     finally:
         print("local stack stopping", flush=True)
         stack.stop()

@@ -89,7 +89,7 @@ class LocalStack:
         self.scheduler = Scheduler(self.topology.SCHEDULES, self.clock, self.runtime.invoke, self.settle,
                                    resources.rule_arns)
         self.server.attach(self)
-        self._spawn("local-http", self.server.serve_forever)
+        self._spawn("local-http", lambda: self.server.serve_forever(poll_interval=0.1))
         self._spawn("local-pump", self._pump_forever)
         self._spawn("local-ticker", self._tick_forever)
         if self._warm:
