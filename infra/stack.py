@@ -31,7 +31,7 @@ from shared import table_schema, topology
 from shared.auth import COORDINATORS
 
 # The function that reads the main table's stream and publishes each item's event to the bus.
-STREAM_PUBLISHER = "publisher"
+STREAM_PUBLISHER = topology.STREAM_CONSUMER
 MAX_RECEIVE_COUNT = 5
 # Each function's source asset: the repo's `shared/` and `functions/` packages, nothing else
 # (gitignore syntax: everything at the top level is out except those two folders).

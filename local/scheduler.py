@@ -90,6 +90,7 @@ class Scheduler:
                 raise MovedBackwards(f"the clock is at {shared_clock.iso(now)}; it cannot move back to "
                                      f"{shared_clock.iso(to)}")
             started = time.perf_counter()
+            self._settle()  # what is pending happens now, before time moves on
             target = max(to, now)  # within the tolerance behind now: stay at now
             due = occurrences(self.schedules, self.fired_through, target)
             for occurrence in due:

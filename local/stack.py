@@ -22,7 +22,6 @@ from local.sources import QueueSource, StreamSource
 
 log = logging.getLogger("local.stack")
 
-STREAM_FUNCTION = "publisher"   # the function the table's stream feeds (as in the CDK app)
 PUMP_INTERVAL = 0.05            # seconds between background passes when nothing moved
 TICK_INTERVAL = 0.5             # seconds between checks for scheduled occurrences in real time
 MAX_SETTLE_PASSES = 100_000     # a guard against events that beget events forever
@@ -83,8 +82,9 @@ class LocalStack:
         resources = self.emulator.start()
         self.clock = VirtualClock(self._start_at)
         shared_clock.use(self.clock)
-        if STREAM_FUNCTION in self.runtime.functions:
-            self.stream = StreamSource(self.emulator, self.runtime, STREAM_FUNCTION, resources.stream_arn)
+        stream_consumer = self.topology.STREAM_CONSUMER  # the function the table's stream feeds, as in the CDK app
+        if stream_consumer in self.runtime.functions:
+            self.stream = StreamSource(self.emulator, self.runtime, stream_consumer, resources.stream_arn)
         self.queues = [QueueSource(self.emulator, self.runtime, queue) for queue in resources.queues.values()]
         self.scheduler = Scheduler(self.topology.SCHEDULES, self.clock, self.runtime.invoke, self.settle,
                                    resources.rule_arns)

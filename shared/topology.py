@@ -157,6 +157,9 @@ RULES: tuple[EventRule, ...] = (
     EventRule("reports-timers", "reports", ("TimerFired",), _timers_for("reports")),
 )
 
+# The function the main table's stream feeds (each changed item's own event → the bus).
+STREAM_CONSUMER = "publisher"
+
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("timers-sweep", "sweep", timedelta(hours=1)),
 )

@@ -42,6 +42,8 @@ RULES: tuple[EventRule, ...] = (
     EventRule("red-things", "narrow", ("ThingCreated",), {"colour": ["red"]}),
 )
 
+STREAM_CONSUMER = "publisher"
+
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("stub-sweep", "sweep", timedelta(hours=1)),
 )
