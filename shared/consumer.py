@@ -48,3 +48,8 @@ def timer_reactions(by_kind: dict[str, Reaction]) -> Reaction:
         reaction(detail)
 
     return on_timer
+
+
+def is_sqs_batch(event: dict) -> bool:
+    records = event.get("Records") or []
+    return bool(records) and records[0].get("eventSource") == "aws:sqs"

@@ -30,10 +30,6 @@ class Conflict(ProgrammeError):
     status = 409
 
 
-class PayloadTooLarge(ProgrammeError):
-    status = 413
-
-
 class Invalid(ProgrammeError):
     """A body that does not validate; `fields` maps each offending field to why."""
 

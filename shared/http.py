@@ -1,6 +1,8 @@
 """What every API function shares: the resolver, who is calling, errors as JSON, idempotent POSTs."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from functools import lru_cache
 from typing import Any, Callable
@@ -19,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from shared.auth import Caller, caller_from_claims, verify_token
-from shared.errors import BadRequest, Conflict, Forbidden, Invalid, PayloadTooLarge, ProgrammeError, Unauthorized
+from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeError, Unauthorized
 from shared.observability import logger
 from shared.settings import settings
 
@@ -114,12 +116,6 @@ def require_coordinator(app: APIGatewayRestResolver) -> Caller:
     return caller
 
 
-def check_body_size(app: APIGatewayRestResolver) -> None:
-    body = app.current_event.body or ""
-    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
-
-
 def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[], tuple[int, Any]]) -> Response:
     """Run a POST's action once per Idempotency-Key (scoped to the caller and the route).
 
@@ -155,8 +151,26 @@ def _idempotent_runner() -> tuple[Callable[..., dict], IdempotencyConfig]:
     return run, config
 
 
+def _too_large(event: dict) -> dict | None:
+    """413 before anything reads the body (validation would otherwise answer 422 first)."""
+    body = event.get("body") or ""
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if event.get("isBase64Encoded"):
+        try:
+            size = len(base64.b64decode(body))
+        except (binascii.Error, ValueError):
+            pass
+    if size <= MAX_BODY_BYTES:
+        return None
+    return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "isBase64Encoded": False,
+            "body": json.dumps({"message": f"the body is larger than {MAX_BODY_BYTES} bytes"})}
+
+
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
+    too_large = _too_large(event)
+    if too_large:
+        return too_large
     try:
         return app.resolve(event, context)
     except Exception:  # noqa: BLE001 - the last line of defence of an API function

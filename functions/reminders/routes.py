@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.http import check_body_size, idempotent, json_response, require_caller, require_coordinator
+from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.follow_up import PrepCallIn, ReflectionIn
 from shared.services import follow_up, preparation, timeline
 
@@ -13,7 +13,6 @@ router = APIGatewayRouter()
 
 
 def _body() -> dict:
-    check_body_size(router)
     body = router.current_event.json_body
     return body if isinstance(body, dict) else {}
 

@@ -3,7 +3,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.reports import routes
-from shared.consumer import make_consumer, timer_reactions
+from shared.consumer import is_sqs_batch, make_consumer, timer_reactions
 from shared.http import handle, make_resolver
 from shared.observability import logger, metrics, tracer
 from shared.services import reports
@@ -17,15 +17,10 @@ consume = make_consumer({
 })
 
 
-def _is_sqs(event: dict) -> bool:
-    records = event.get("Records") or []
-    return bool(records) and records[0].get("eventSource") == "aws:sqs"
-
-
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    if _is_sqs(event):
+    if is_sqs_batch(event):
         return consume(event, context)
     return handle(app, event, context)
