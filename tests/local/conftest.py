@@ -13,8 +13,10 @@ import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,24 @@ class Stack:
         reply = self.call("POST", "/_local/settle")
         assert reply.status == 200, reply.raw
         return reply.body["processed"]
+
+    def now(self) -> datetime:
+        reply = self.call("GET", "/_local/clock")
+        assert reply.status == 200, reply.raw
+        return datetime.fromisoformat(reply.body["now"].replace("Z", "+00:00"))
+
+    def advance(self, to: datetime) -> int:
+        """Move the virtual clock (every scheduled rule fires on the way); the number of firings."""
+        reply = self.call("POST", "/_local/clock", {"now": to.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                          timeout=600)
+        assert reply.status == 200, reply.raw
+        return reply.body["fired"]
+
+    def outbox(self, to: str | None = None) -> list[dict]:
+        path = "/_local/outbox" + (f"?to={urllib.parse.quote(to)}" if to else "")
+        reply = self.call("GET", path)
+        assert reply.status == 200, reply.raw
+        return reply.body["messages"]
 
     def records(self, kind: str) -> list[dict]:
         reply = self.call("GET", f"/records/{kind}")
