@@ -150,7 +150,7 @@ RULES: tuple[EventRule, ...] = (
     # planning every timed communication; calendar updates, call invitations, cancellations
     EventRule("reminders-events", "reminders",
               ("VisitCreated", "VisitScheduleChanged", "VisitCancelled", "ApplicationConfirmed",
-               "ApplicationWithdrawn", "PrepCallChanged")),
+               "ApplicationWithdrawn")),
     EventRule("reminders-timers", "reminders", ("TimerFired",), _timers_for("reminders")),
     # assembling the report early once every visitor has answered
     EventRule("reports-events", "reports", ("LearningPointsSubmitted",)),
