@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from shared.auth import Caller, caller_from_claims, verify_token
 from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeError, Unauthorized
+from shared.models.parsing import invalid_fields
 from shared.observability import logger
 from shared.settings import settings
 
@@ -41,14 +42,6 @@ def error_response(error: ProgrammeError) -> Response:
     return json_response(error.status, body)
 
 
-def _field_name(location: tuple) -> str:
-    parts = [str(p) for p in location if p not in ("body",)]
-    name = ""
-    for part in parts:
-        name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)
-    return name or "body"
-
-
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
@@ -57,11 +50,7 @@ def make_resolver() -> APIGatewayRestResolver:
         problems = error.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
             return error_response(BadRequest("the body is not valid JSON"))
-        fields: dict[str, str] = {}
-        for problem in problems:
-            message = str(problem.get("msg") or problem.get("type") or "invalid")
-            fields.setdefault(_field_name(tuple(problem.get("loc", ()))), message.removeprefix("Value error, "))
-        return error_response(Invalid(fields))
+        return error_response(Invalid(invalid_fields(problems)))
 
     @app.exception_handler(ProgrammeError)
     def _programme(error: ProgrammeError) -> Response:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",

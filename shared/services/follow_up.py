@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import ValidationError
 
 from shared import clock
 from shared.adapters import table
@@ -17,7 +16,7 @@ from shared.models.visit import Visit
 from shared.services import applications, links, visits
 from shared.services.applications import Actor
 from shared.services.preparation import email
-from shared.services.visits import invalid_from
+from shared.models.parsing import parse_body
 from shared.settings import settings
 
 # Reflection and stop links stay usable a week after the last nudge.
@@ -34,10 +33,7 @@ def reflections_of(application_id: str) -> list[dict]:
 
 def record_reflection(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
     """A confirmed visitor's reflection for a week, from the visit's start on; a resubmission replaces it."""
-    try:
-        reflection = ReflectionIn.model_validate(body)
-    except ValidationError as error:
-        raise invalid_from(error) from error
+    reflection = parse_body(ReflectionIn, body)
     application = applications.find(application_id)
     applications.authorize(application, actor, action="reflections")
     if application.status != "confirmed":

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import ValidationError
 
 from shared import clock
 from shared.adapters import table
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict
+from shared.models.parsing import parse_body
 from shared.models.application import Application
 from shared.models.events import LearningPointsSubmitted
 from shared.models.learning import LearningPointsIn
@@ -64,10 +64,7 @@ def submit_points(application_id: str, body: dict, actor: Actor) -> tuple[int, d
 
 
 def parse(body: dict) -> LearningPointsIn:
-    try:
-        return LearningPointsIn.model_validate(body if isinstance(body, dict) else {})
-    except ValidationError as error:
-        raise Invalid(_fields(error)) from error
+    return parse_body(LearningPointsIn, body)
 
 
 def answer(item: dict) -> dict:
@@ -90,14 +87,3 @@ def _check_open(visit: Visit, application: Application, now: datetime) -> None:
         raise Conflict("learning points are accepted from the start of the visit")
     if table.get(**report_key(visit.visit_id)) is not None:
         raise Conflict("the visit's report is already assembled: learning points are closed")
-
-
-def _fields(error: ValidationError) -> dict[str, str]:
-    """Offending fields named as the API names them elsewhere (`points[2]`, `public`)."""
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        name = ""
-        for part in problem["loc"]:
-            name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-        fields.setdefault(name or "body", problem["msg"].removeprefix("Value error, "))
-    return fields

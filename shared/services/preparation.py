@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import ValidationError
 
 from shared import clock
 from shared.adapters import documents, table
@@ -24,7 +23,7 @@ from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
 from shared.services.offers import calendar_uid as visit_uid
-from shared.services.visits import invalid_from
+from shared.models.parsing import parse_body
 from shared.settings import settings
 
 CALL_LENGTH = timedelta(hours=1)
@@ -76,10 +75,7 @@ def call_invitation(visit: Visit, application: Application, *, method: str = "RE
 
 def set_prep_call(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
     """Whether the visitor joins the call (PrepCallChanged): it decides call reminder vs material."""
-    try:
-        answer = PrepCallIn.model_validate(body)
-    except ValidationError as error:
-        raise invalid_from(error) from error
+    answer = parse_body(PrepCallIn, body)
     application = applications.find(application_id)
     applications.authorize(application, actor, action="prep_call")
     if application.status in GONE:

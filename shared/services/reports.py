@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pydantic import ValidationError
 
 from shared import clock
 from shared.adapters import documents, table
@@ -29,6 +28,7 @@ from shared.domain import plan as planning
 from shared.domain import report as domain
 from shared.domain.rendering import render_email
 from shared.errors import Conflict, Invalid, NotFound
+from shared.models.parsing import parse_body
 from shared.models.application import Application
 from shared.models.events import ReportPublished
 from shared.models.learning import HiddenPointIn
@@ -210,11 +210,7 @@ def public_summary_html(visit_id: str) -> str:
 
 def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
     """Keep one learning point out of the published summary; re-publish if already published."""
-    try:
-        request = HiddenPointIn.model_validate(body if isinstance(body, dict) else {})
-    except ValidationError as error:
-        raise Invalid({".".join(str(p) for p in e["loc"]) or "body": e["msg"].removeprefix("Value error, ")
-                       for e in error.errors()}) from error
+    request = parse_body(HiddenPointIn, body)
     visits.find(visit_id)
     try:
         application = applications.find(request.application_id)

@@ -9,19 +9,12 @@ from shared import clock
 from shared.adapters import table, timers
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models.events import VisitCancelled, VisitCreated, VisitScheduleChanged, VisitUpdated
+from shared.models.parsing import invalid_from
 from shared.models.visit import Visit, VisitFields
 from shared.services import applications
 
 DATE_FIELDS = ("starts_at", "ends_at", "venue")
 CALL_FIELDS = ("prep_call_at", "prep_call_dial_in")
-
-
-def invalid_from(error: ValidationError) -> Invalid:
-    fields: dict[str, str] = {}
-    for problem in error.errors():
-        name = ".".join(str(p) for p in problem["loc"]) or "body"
-        fields.setdefault(name, problem["msg"].removeprefix("Value error, "))
-    return Invalid(fields)
 
 
 def _item(visit: Visit) -> dict:
