@@ -40,6 +40,7 @@ deploy: $(INSTALLED) $(NODE_INSTALLED)
 	npx cdk deploy --require-approval never
 
 lint: $(INSTALLED)
+	$(VENV)/bin/ruff check --select F,E9 shared functions local infra bench tests
 	$(PY) -m pytest -q tests/infra
 
 bench: $(INSTALLED)
