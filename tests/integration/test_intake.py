@@ -21,7 +21,7 @@ from shared.adapters import table
 from shared.adapters.mailer import RecordingMailer
 from shared.auth import Caller
 from shared.errors import ProgrammeError
-from shared.models.application import Application, ApplicationIn
+from shared.models.application import ApplicationIn
 from shared.models.visit import VisitFields
 from shared.services import intake, outbound, visits
 from shared.table_schema import dynamodb_create_table_kwargs, idempotency_create_table_kwargs
