@@ -195,6 +195,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog (socketserver's default is 5): a burst of concurrent clients must queue,
+    # not see their connections reset (the local stack does not throttle).
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int) -> None:
         super().__init__((host, port), _RequestHandler, bind_and_activate=True)

@@ -57,8 +57,7 @@ class StreamSource:
         self.emulator, self.runtime, self.function, self.stream_arn = emulator, runtime, function, stream_arn
         self._streams = emulator.client("dynamodbstreams")
         shard = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
-        self._iterator: str | None = self._streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self._shard_id = shard["ShardId"]
         self._next_sequence = int(shard["SequenceNumberRange"]["StartingSequenceNumber"])
         self.dropped = 0
 
@@ -67,9 +66,15 @@ class StreamSource:
         high_water = self.emulator.stream_high_water()
         if high_water is not None and high_water <= self._next_sequence:
             return 0
-        answer = self._streams.get_records(ShardIterator=self._iterator, Limit=STREAM_BATCH_SIZE)
-        previous, self._iterator = self._iterator, answer["NextShardIterator"]
-        self.emulator.forget_shard_iterator(previous)
+        # A fresh iterator at the checkpoint every time: moto rolls a cancelled transaction back by
+        # swapping in a copy of the table, and an iterator taken before would read the discarded
+        # copy's stream for ever after.
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=self._shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=str(self._next_sequence))["ShardIterator"]
+        answer = self._streams.get_records(ShardIterator=iterator, Limit=STREAM_BATCH_SIZE)
+        self.emulator.forget_shard_iterator(iterator)
+        self.emulator.forget_shard_iterator(answer["NextShardIterator"])
         records = answer.get("Records") or []
         if not records:
             return 0
