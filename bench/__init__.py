@@ -1,0 +1,35 @@
+"""Speed and memory targets, as ratios against a baseline measured in the same run.
+
+`python -m bench` (`make bench`) runs every benchmark and prints one table: what was measured,
+its baseline, their ratio, the target ratio and the verdict. `--strict` exits non-zero when a
+ratio misses its target; `--out PATH` also writes the results as JSON; `--quick` runs tiny sizes
+(a smoke run: the ratios mean little); `--only NAME` runs some benchmarks only.
+
+Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measure):
+  allocation  the allocation rule vs sorting its input; its growth; its memory vs the input
+  cold_start  importing each Lambda handler in a fresh process vs `import boto3`
+  firing      one hourly firing of the local stack vs one DynamoDB Query; growth with items stored
+  rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
+"""
+from __future__ import annotations
+
+import importlib
+
+# name -> (the full sizes `make bench` runs, the tiny sizes of a smoke run)
+BENCHMARKS: dict[str, tuple[dict, dict]] = {
+    "allocation": ({"applicants_count": 1000, "organisations": 40, "repeats": 31, "number": 5},
+                   {"applicants_count": 40, "organisations": 5, "repeats": 1, "number": 1}),
+    "rendering": ({"repeats": 31, "number": 20, "first_repeats": 7},
+                  {"repeats": 1, "number": 1, "first_repeats": 1}),
+    "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10},
+               {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1}),
+    "cold_start": ({"repeats": 5},
+                   {"modules": ["functions.sweep.handler"], "repeats": 1, "floor": False}),
+}
+
+
+def run(name: str, quick: bool = False, **overrides):
+    """Run one benchmark (its full sizes, or its tiny ones), with any size overridden."""
+    full, tiny = BENCHMARKS[name]
+    module = importlib.import_module(f"bench.{name}")
+    return module.run(**{**(tiny if quick else full), **overrides})

@@ -1,0 +1,90 @@
+"""What every benchmark shares: interleaved timing, medians, results as ratios, the table.
+
+A result is a ratio of what is measured to a baseline measured in the same run (so a slower or
+busier machine moves both), checked against a target ratio: `ratio < target` passes.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Result:
+    benchmark: str      # the module that measured it ("allocation", "cold_start", ...)
+    name: str
+    measured: float     # in `unit`
+    baseline: float     # in `unit`
+    unit: str           # "ms", "µs", "KB", "MB"
+    target: float       # the ratio must stay below this
+    baseline_name: str  # what the baseline is
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        if self.baseline > 0:
+            return self.measured / self.baseline
+        return math.inf if self.measured > 0 else 1.0
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio < self.target
+
+    def as_dict(self) -> dict:
+        return {"benchmark": self.benchmark, "name": self.name, "measured": round(self.measured, 4),
+                "baseline": round(self.baseline, 4), "unit": self.unit, "baseline_name": self.baseline_name,
+                "ratio": round(self.ratio, 3), "target": self.target, "passed": self.passed, "note": self.note}
+
+
+def interleaved(subjects: dict[str, Callable[[], object]], repeats: int, *, number: int = 1) -> dict[str, float]:
+    """Median seconds per call of each subject, timed in turns: every repetition times each subject
+    once (`number` calls), in an order rotated at each repetition so none is always first."""
+    names = list(subjects)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repetition in range(max(1, repeats)):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = subjects[name]
+            started = time.perf_counter()
+            for _ in range(number):
+                call()
+            samples[name].append((time.perf_counter() - started) / number)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def median_of(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+HEADERS = ("benchmark", "measured", "baseline", "ratio", "target", "verdict")
+
+
+def rows(results: list[Result]) -> list[tuple[str, ...]]:
+    return [(r.name, f"{_number(r.measured)} {r.unit}", f"{_number(r.baseline)} {r.unit} ({r.baseline_name})",
+             f"{r.ratio:.2f}x", f"< {r.target:g}x", "ok" if r.passed else "MISSED") for r in results]
+
+
+def table(results: list[Result]) -> str:
+    """A Markdown table (readable in a terminal, pasteable into the README)."""
+    body = rows(results)
+    widths = [max(len(h), *(len(row[i]) for row in body)) if body else len(h) for i, h in enumerate(HEADERS)]
+    right = {1, 2, 3, 4}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
+                                 for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
+                          for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(HEADERS), rule, *(line(row) for row in body)])
