@@ -206,8 +206,19 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     kind = "cancellation"
     if already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1),
-                   call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1))
+    # Only the events the holder was sent: an offer not yet confirmed never carried the call's.
+    call = (call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1)
+            if _was_sent_call_event(visit.visit_id, application.email) else None)
+    invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1), call)
     message = email(application.email, kind, invitations, name=application.name, visit=visit, reason=reason)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
+
+
+def _was_sent_call_event(visit_id: str, recipient: str) -> bool:
+    """Whether `recipient` holds the call's calendar event: its invitation or an update of it went out
+    while the call was set (occasion `call{n}`, n >= 1)."""
+    suffix = f"#{recipient.lower()}"
+    return any(record["sk"].endswith(suffix) and record.get("occasion") != "call0" and record.get("sent_at")
+               for kind in ("prep_call_invite", "calendar_update")
+               for record in table.query(f"VISIT#{visit_id}", sk_prefix=f"SENT#{kind}#call"))
