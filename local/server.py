@@ -130,6 +130,9 @@ class Controls:
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "peer-learning-visits-local"
+    # Headers and body go out in two writes: without TCP_NODELAY a keep-alive client's delayed ACK
+    # holds every answer's body back ~40 ms.
+    disable_nagle_algorithm = True
     stack: LocalStack  # set on the subclass the server builds
     controls: Controls
 
@@ -190,6 +193,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(answer.body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, ...) gets API Gateway's answer (405 where a route lacks it),
+        # not http.server's 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class Server(ThreadingHTTPServer):

@@ -30,6 +30,13 @@ class Conflict(ProgrammeError):
     status = 409
 
 
+class UnsupportedMediaType(ProgrammeError):
+    status = 415
+
+    def __init__(self, message: str = "send the body as JSON (Content-Type: application/json)"):
+        super().__init__(message)
+
+
 class Invalid(ProgrammeError):
     """A body that does not validate; `fields` maps each offending field to why."""
 

@@ -9,7 +9,10 @@ from typing import Any, Callable
 
 import jwt
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from shared.auth import Caller, caller_from_claims, verify_token
-from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeError, Unauthorized
+from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeError, Unauthorized, UnsupportedMediaType
 from shared.models.parsing import invalid_fields
 from shared.observability import logger
 from shared.settings import settings
@@ -55,6 +58,10 @@ def make_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(ProgrammeError)
     def _programme(error: ProgrammeError) -> Response:
         return error_response(error)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        return error_response(UnsupportedMediaType())
 
     @app.exception_handler(UnicodeDecodeError)
     def _undecodable(_: UnicodeDecodeError) -> Response:
@@ -155,11 +162,44 @@ def _too_large(event: dict) -> dict | None:
             "body": json.dumps({"message": f"the body is larger than {MAX_BODY_BYTES} bytes"})}
 
 
+def _as_json(event: dict) -> dict | None:
+    """Bodies are JSON: any JSON type (application/merge-patch+json too) is read as JSON; another
+    declared type with a body, or a form type (which Powertools would parse as a form), is a 415."""
+    names = [name for name in event.get("headers") or {} if name.lower() == "content-type"]
+    media = (next((event["headers"][name] for name in names), None) or "").split(";")[0].strip().lower()
+    if not media:
+        return None
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        for name in names:
+            event["headers"][name] = "application/json"
+        for name, values in (event.get("multiValueHeaders") or {}).items():
+            if name.lower() == "content-type":
+                event["multiValueHeaders"][name] = ["application/json" for _ in values]
+        return None
+    if event.get("body") or media.startswith("multipart/") or media == "application/x-www-form-urlencoded":
+        return _refusal(UnsupportedMediaType())
+    return None
+
+
+def _not_an_object(event: dict) -> dict | None:
+    """Every body is a JSON object: an array is a 422 here, since Powertools would validate its first item."""
+    body = event.get("body")
+    if event.get("isBase64Encoded") or not isinstance(body, str) or not body.lstrip().startswith("["):
+        return None
+    return _refusal(Invalid({"body": "must be a JSON object"}))
+
+
+def _refusal(error: ProgrammeError) -> dict:
+    response = error_response(error)
+    return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
+            "isBase64Encoded": False, "body": response.body}
+
+
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
-    too_large = _too_large(event)
-    if too_large:
-        return too_large
+    refused = _too_large(event) or _as_json(event) or _not_an_object(event)
+    if refused:
+        return refused
     try:
         return app.resolve(event, context)
     except Exception:  # noqa: BLE001 - the last line of defence of an API function

@@ -17,7 +17,7 @@ CSV = "text/csv"
 
 @router.post("/visits/<visit_id>/applications", summary="Apply for a place on a visit (members)",
              description="The organisation is the one in the member's token. One application per email per visit.",
-             tags=["applications"])
+             tags=["applications"], status_code=201)
 def submit_application(visit_id: Annotated[str, Path()], body: Annotated[ApplicationIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: (201, intake.submit(visit_id, body, caller).answer()))

@@ -27,7 +27,8 @@ def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCa
 
 
 @router.post("/applications/<application_id>/reflections",
-             summary="Record a week's reflection after the visit (confirmed visitors)", tags=["applications"])
+             summary="Record a week's reflection after the visit (confirmed visitors)", tags=["applications"],
+             status_code=201)
 def record_reflection(application_id: Annotated[str, Path()], body: Annotated[ReflectionIn, Body()]):
     caller = require_caller(router)
     raw = _body()

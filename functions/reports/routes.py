@@ -17,7 +17,7 @@ router = APIGatewayRouter()
 @router.post("/applications/<application_id>/learning-points",
              summary="Send (or replace) a visitor's learning points, from the visit's start until the report "
                      "is assembled (the submitting member or the applicant)",
-             tags=["reports"])
+             tags=["reports"], status_code=201)
 def submit_learning_points(application_id: Annotated[str, Path()], body: Annotated[LearningPointsIn, Body()]):
     caller = require_caller(router)
     raw = router.current_event.json_body
@@ -41,7 +41,10 @@ def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, 
 
 @router.get("/reports/<visit_id>",
             summary="The published summary of a visit: no names, no emails (anyone; text/html on request)",
-            tags=["reports"])
+            tags=["reports"],
+            responses={200: {"description": "The published summary",
+                             "content": {"application/json": {"schema": {"type": "object"}},
+                                         "text/html": {"schema": {"type": "string"}}}}})
 def get_summary(visit_id: Annotated[str, Path()]):
     accept = router.current_event.headers.get("Accept") or router.current_event.headers.get("accept") or ""
     if "text/html" in accept and "application/json" not in accept:

@@ -33,7 +33,9 @@ def describe_link(token: Annotated[str, Path()]):
     return json_response(200, links.resolve(token).describe())
 
 
-@router.post("/links/<token>", summary="Perform an email link's action (same body as its route)", tags=["links"])
+@router.post("/links/<token>", summary="Perform an email link's action (same body as its route)", tags=["links"],
+             responses={200: {"description": "Done (confirm, withdraw, prep call, stop follow-up)"},
+                        201: {"description": "Recorded (learning points, reflections)"}})
 def perform_link(token: Annotated[str, Path()],
                  body: Annotated[dict[str, Any] | None, Body()] = None):
     link = links.resolve(token)

@@ -1,9 +1,16 @@
-"""The OpenAPI document of every route of every API function, and a Swagger UI page."""
+"""The OpenAPI document of every route of every API function, and a Swagger UI page.
 
+Powertools documents each route's parameters, body and success answer; who may call it (the
+bearer scheme), the Idempotency-Key header and the errors it can answer are added here from the
+topology, so the document says what the API does.
+"""
+
+import json
 from functools import lru_cache
 from importlib import import_module
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import make_resolver
@@ -14,6 +21,41 @@ router = APIGatewayRouter()
 # Each API function keeps its routes in functions/<name>/routes.py (and links.py for visits).
 ROUTE_MODULES = ("functions.visits.links",) + tuple(
     f"functions.{name}.routes" for name in dict.fromkeys(r.function for r in ROUTES))
+
+BEARER = "bearer"
+SECURITY_SCHEMES = {BEARER: HTTPBearer(
+    bearerFormat="JWT",
+    description="A Cognito ID token of the programme's user pool (locally: POST /_local/token).")}
+
+# Public routes that verify a bearer token when one is given (and then show more).
+OPTIONAL_SIGN_IN = {("GET", "/visits"), ("GET", "/visits/{visit_id}")}
+# POSTs performed once per Idempotency-Key (every signed-in POST; an email link is itself single-purpose).
+NOT_IDEMPOTENT = {("POST", "/links/{token}")}
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["message"],
+    "properties": {"message": {"type": "string"},
+                   "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "each offending field and why (422 only)"}},
+}
+ERRORS = {
+    400: "The body is not JSON (or not UTF-8 text)",
+    401: "No bearer token, or one that is not valid",
+    403: "Signed in but not allowed",
+    404: "Unknown id (or nothing there yet)",
+    409: "In conflict with the current state",
+    413: "The body is too large",
+    415: "A body that is not JSON (Content-Type application/json, or another JSON type)",
+    422: "A body that does not validate (each offending field named), or an Idempotency-Key reused with another body",
+    429: "Throttled",
+}
+ERROR = {"schema": {"$ref": "#/components/schemas/Error"}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "A retry with the same key (per caller and route) gets the first answer again and changes "
+                   "nothing more; the same key with another body is a 422.",
+}
+POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 SWAGGER_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Peer learning visits API</title>
@@ -30,9 +72,55 @@ def document() -> str:
     for module in ROUTE_MODULES:
         if module != __name__:
             everything.include_router(import_module(module).router)
-    return everything.get_openapi_json_schema(
+    generated = json.loads(everything.get_openapi_json_schema(
         title="Peer learning visits API", version="1.0.0",
-        description="Visits, applications, allocation, reminders and reports of the peer learning visits programme.")
+        description="Visits, applications, allocation, reminders and reports of the peer learning visits programme.",
+        security_schemes=SECURITY_SCHEMES))
+    return json.dumps(_with_access_and_errors(generated))
+
+
+def _with_access_and_errors(doc: dict) -> dict:
+    """Each operation's security, Idempotency-Key header and error answers, from the topology."""
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for route in ROUTES:
+        operation = doc["paths"].get(route.path, {}).get(route.method.lower())
+        if operation is None:
+            continue  # /openapi.json and /docs are not in the document
+        key = (route.method, route.path)
+        if route.access != "public":
+            operation["security"] = [{BEARER: []}]
+        elif key in OPTIONAL_SIGN_IN:
+            operation["security"] = [{}, {BEARER: []}]
+        else:
+            operation["security"] = []
+        writes = route.method in ("POST", "PATCH", "PUT", "DELETE")
+        if route.method == "POST" and key not in NOT_IDEMPOTENT:
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+        has_body, has_id = "requestBody" in operation, "{" in route.path
+        statuses = {
+            400: has_body,
+            401: route.access != "public" or key in OPTIONAL_SIGN_IN,
+            403: route.access == "coordinator" or (route.access == "member" and has_id),
+            404: has_id,
+            409: writes or route.path.startswith("/links/"),  # an expired link
+            413: has_body,
+            415: has_body,
+            422: writes,
+            429: True,
+        }
+        responses = operation.setdefault("responses", {})
+        responses.pop("422", None)  # Powertools' own validation error shape, which this API does not answer
+        for status, declared in statuses.items():
+            if declared:
+                responses[str(status)] = {"description": ERRORS[status], "content": {"application/json": ERROR}}
+        operation["responses"] = dict(sorted(responses.items()))
+    text = json.dumps(doc["paths"])
+    for name in POWERTOOLS_ERROR_SCHEMAS:
+        if f"#/components/schemas/{name}\"" not in text:
+            schemas.pop(name, None)
+    return doc
 
 
 @router.get("/openapi.json", include_in_schema=False)

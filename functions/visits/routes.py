@@ -22,7 +22,7 @@ def list_visits():
     return json_response(200, {"visits": [_view(v, signed_in) for v in visits.all_visits()]})
 
 
-@router.post("/visits", summary="Create a visit (coordinators)", tags=["visits"])
+@router.post("/visits", summary="Create a visit (coordinators)", tags=["visits"], status_code=201)
 def create_visit(body: Annotated[VisitFields, Body()]):
     caller = require_coordinator(router)
     return idempotent(router, caller.email, lambda: (201, visits.create(body).answer()))

@@ -6,7 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# An address SES can send to: ASCII (the HTML standard's "valid email address"), a dotted domain of
+# labels of at most 63 characters; no spaces, control characters or RFC 5322 specials.
+EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{EMAIL_LABEL}(?:\.{EMAIL_LABEL})+$"
 Status = Literal["submitted", "offered", "confirmed", "waitlisted", "withdrawn", "expired"]
 HOLDING = ("offered", "confirmed")
 GONE = ("withdrawn", "expired")

@@ -24,8 +24,12 @@ def field_name(location: Iterable) -> str:
 def invalid_fields(problems: Iterable[dict]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for problem in problems:
-        message = str(problem.get("msg") or problem.get("type") or "invalid")
-        fields.setdefault(field_name(problem.get("loc", ())), message.removeprefix("Value error, "))
+        message = str(problem.get("msg") or problem.get("type") or "invalid").removeprefix("Value error, ")
+        name = field_name(problem.get("loc", ()))
+        given = problem.get("input")
+        if name == "body" and isinstance(given, dict) and message.split(" ", 1)[0] in given:
+            name = message.split(" ", 1)[0]  # a rule across fields names the field it blames first
+        fields.setdefault(name, message)
     return fields
 
 

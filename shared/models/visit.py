@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from shared.models.application import EMAIL_PATTERN
+
 Text = Annotated[str, Field(min_length=1, max_length=300)]
 DEFAULT_DURATION = timedelta(hours=6)
 
@@ -14,7 +16,7 @@ class Host(BaseModel):
     model_config = ConfigDict(extra="forbid")
     organisation: Text
     contact_name: Text
-    contact_email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    contact_email: Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class VisitFields(BaseModel):
@@ -36,6 +38,11 @@ class VisitFields(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "VisitFields":
+        if "max_per_organisation" not in self.model_fields_set:
+            # The default maximum never exceeds a smaller visit's capacity (nor falls below its minimum).
+            self.max_per_organisation = max(min(self.max_per_organisation, self.capacity), self.min_per_organisation)
+        if self.min_per_organisation > self.capacity:
+            raise ValueError("min_per_organisation must not exceed capacity")
         if self.min_per_organisation > self.max_per_organisation:
             raise ValueError("min_per_organisation must not exceed max_per_organisation")
         if self.max_per_organisation > self.capacity:
