@@ -28,6 +28,9 @@ from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeErr
 from shared.models.parsing import invalid_fields
 from shared.observability import logger
 from shared.settings import settings
+from shared.topology import ROUTES
+
+ROUTE_ACCESS = {(route.method, route.path): route.access for route in ROUTES}
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -189,6 +192,21 @@ def _not_an_object(event: dict) -> dict | None:
     return _refusal(Invalid({"body": "must be a JSON object"}))
 
 
+def _not_allowed(event: dict) -> dict | None:
+    """Who may call a route, from the one declaration, before its body is read: a member who may
+    not call a coordinators' route hears 403 whatever the body (not a 422 about the body)."""
+    route = ROUTE_ACCESS.get((event.get("httpMethod"), event.get("resource")))
+    if route in (None, "public"):
+        return None
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+    caller = caller_from_claims(claims) if claims else None
+    if caller is None:
+        return _refusal(Unauthorized("sign in first: no bearer token"))
+    if route == "coordinator" and not caller.is_coordinator:
+        return _refusal(Forbidden("only the programme's coordinators may do this"))
+    return None
+
+
 def _refusal(error: ProgrammeError) -> dict:
     response = error_response(error)
     return {"statusCode": response.status_code, "headers": {"Content-Type": "application/json"},
@@ -197,7 +215,7 @@ def _refusal(error: ProgrammeError) -> dict:
 
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
-    refused = _too_large(event) or _as_json(event) or _not_an_object(event)
+    refused = _not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
     if refused:
         return refused
     try:

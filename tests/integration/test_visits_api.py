@@ -118,3 +118,10 @@ def test_creating_plans_the_closing_of_applications(api):
     [timer] = table.query("TIMER")
     assert timer["kind"] == "applications_close" and timer["payload"]["visit_id"] == visit["visit_id"]
     assert timer["due_at"] == "2027-01-05T17:00:00Z"
+
+
+def test_who_may_call_is_decided_before_the_body_is_read(api):
+    status, body = create(api, {"title": ""}, claims=member("a@kent.example", "Kent Police"))
+    assert status == 403 and "coordinators" in body["message"]
+    assert create(api, {"title": ""}, claims=None)[0] == 401
+    assert table.query("VISITS", index="gsi1") == []
