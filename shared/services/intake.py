@@ -159,7 +159,7 @@ def send_receipts(detail: dict) -> None:
     if application.submitted_by.lower() != application.email.lower():
         member_name = item.get("submitted_by_name") or application.submitted_by
         recipients.append((application.submitted_by, member_name, application.name))
-    pending = [r for r in recipients if not _already_sent(visit.visit_id, application.application_id, r[0])]
+    pending = [r for r in recipients if not outbound.already_sent(visit.visit_id, "receipt", application.application_id, r[0])]
     if not pending:
         return  # don't issue fresh links for receipts that went out already
     until = visit.starts_at or (visit.applications_close_at + UNDATED_WITHDRAW_WINDOW)
@@ -172,7 +172,3 @@ def send_receipts(detail: dict) -> None:
                            email=Email(to=(recipient,), subject=subject, text=text, html=html),
                            application_id=application.application_id)
 
-
-def _already_sent(visit_id: str, application_id: str, recipient: str) -> bool:
-    record = table.get(**outbound.sent_key(visit_id, "receipt", application_id, recipient))
-    return bool(record and record.get("sent_at"))

@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shared import clock
-from shared.adapters import table
-from shared.adapters.mailer import Attachment, Email
-from shared.domain.calendar import calendar_event
+from shared.adapters.mailer import Email
 from shared.domain.rendering import render_email
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
@@ -18,16 +16,11 @@ from shared.models.events import ApplicationConfirmed, ApplicationExpired
 from shared.models.visit import Visit
 from shared.services import allocation, applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.settings import settings
+from shared.services.invitations import visit_invitation
 
 CLOSED_OFFER = "the offer is no longer open"
 # A withdraw link stays usable until the visit ends; with no date yet, for this long.
 UNDATED_WITHDRAW_WINDOW = timedelta(days=365)
-
-
-def calendar_uid(visit_id: str, application_id: str) -> str:
-    """The one calendar event of a visit for one applicant (see docs/DESIGN.md, "Calendar")."""
-    return f"visit-{visit_id}-{application_id}@peer-learning-visits"
 
 
 # --- confirming and expiring ---------------------------------------------------------------
@@ -104,20 +97,6 @@ def _live(detail: dict) -> tuple[Visit, Application] | None:
     return visit, application
 
 
-def _already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
-    record = table.get(**outbound.sent_key(visit_id, kind, occasion, recipient))
-    return bool(record and record.get("sent_at"))
-
-
-def _visit_calendar(visit: Visit, application: Application, *, method: str, sequence: int) -> Attachment:
-    description = f"Peer learning visit: {visit.theme}\nHost: {visit.host.organisation}"
-    ics = calendar_event(uid=calendar_uid(visit.visit_id, application.application_id), sequence=sequence,
-                         method=method, summary=f"Peer learning visit: {visit.title}", description=description,
-                         location=visit.venue, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
-    return Attachment("visit.ics", f"text/calendar; method={method}", ics)
-
-
 def _withdraw_link(visit: Visit, application: Application, at_least_until: datetime) -> str:
     """A withdraw link usable until the visit ends (no date yet: for a year)."""
     until = visit.ends_at or (clock.now() + UNDATED_WITHDRAW_WINDOW)
@@ -134,15 +113,14 @@ def notify_offered(detail: dict) -> None:
         return  # already confirmed, withdrawn or expired: the offer email would mislead
     deadline = application.offer_expires_at
     kind, occasion = "offer", f"{application.application_id}#{clock.iso(deadline)}"
-    if _already_sent(visit.visit_id, kind, occasion, application.email):
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return  # don't issue fresh links for an email that went out already
     subject, text, html = render_email(
         "offer", name=application.name, visit=visit, confirm_by=deadline, promotion=bool(detail.get("promotion")),
         links={"confirm": links.issue(application.application_id, "confirm", deadline),
                "withdraw": _withdraw_link(visit, application, deadline)})
-    attachments = ()
-    if visit.starts_at is not None:  # with no date yet, the event comes when the date is set
-        attachments = (_visit_calendar(visit, application, method="REQUEST", sequence=visit.date_version),)
+    # With no date yet there is no event: it comes when the date is set.
+    attachments = tuple(filter(None, (visit_invitation(visit, application),)))
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=Email(to=(application.email,), subject=subject, text=text, html=html,
                                    attachments=attachments),
@@ -158,7 +136,7 @@ def notify_waitlisted(detail: dict) -> None:
     if application.status != "waitlisted":
         return
     kind, occasion = "waitlist", application.application_id
-    if _already_sent(visit.visit_id, kind, occasion, application.email):
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
     subject, text, html = render_email("waitlist", name=application.name, visit=visit,
                                        position=application.waitlist_position, reason=application.waitlist_reason,
@@ -178,9 +156,8 @@ def _notify_expired(detail: dict) -> None:
     if application.status != "expired" or application.offer_expires_at is None:
         return
     subject, text, html = render_email("offer_expired", name=application.name, visit=visit)
-    attachments = ()
-    if visit.starts_at is not None:
-        attachments = (_visit_calendar(visit, application, method="CANCEL", sequence=visit.date_version + 1),)
+    attachments = tuple(filter(None, (visit_invitation(visit, application, method="CANCEL",
+                                                       sequence=visit.date_version + 1),)))
     outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
                        occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",
                        recipient=application.email,

@@ -62,6 +62,12 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
     return True
 
 
+def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
+    """Checked before composing, so a re-delivered event issues no fresh links."""
+    record = table.get(**sent_key(visit_id, kind, occasion, recipient))
+    return bool(record and record.get("sent_at"))
+
+
 def sent_records(visit_id: str) -> list[dict]:
     """What was sent (or claimed) for a visit, for its timeline."""
     return table.query(f"VISIT#{visit_id}", sk_prefix="SENT#")

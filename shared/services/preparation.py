@@ -1,18 +1,14 @@
 """Before the visit: the preparation call (invitation, answer, reminder) and the background material.
 
-The visit's calendar event and the call's are one event each per visitor for their whole life
-(docs/DESIGN.md, "Calendar"): the same UID every time, SEQUENCE = the date's / the call's version
-(a cancellation one higher), so every update or cancellation replaces the entry already held.
+The calendar events themselves are built in shared/services/invitations.py.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-
 from shared import clock
-from shared.adapters import documents, table
+from shared.adapters import documents
 from shared.adapters.mailer import Attachment, Email
-from shared.domain.calendar import calendar_event
 from shared.domain.plan import attends_call, call_occasion
 from shared.domain.rendering import render_email
 from shared.errors import Conflict, NotFound
@@ -22,53 +18,15 @@ from shared.models.follow_up import PrepCallIn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.services.offers import calendar_uid as visit_uid
+from shared.services.invitations import call_invitation
 from shared.models.parsing import parse_body
-from shared.settings import settings
 
-CALL_LENGTH = timedelta(hours=1)
 # Background material: every document under this prefix is sent; larger than this in all, it is linked.
 MATERIAL_PREFIX = "visits/{visit_id}/background/"
 MAX_ATTACHED_BYTES = 5 * 1024 * 1024
 TEXT_TYPES = ("text/plain", "text/markdown")
 # With no call or visit date yet, a prep-call link stays valid this long.
 UNDATED_LINK_WINDOW = timedelta(days=365)
-
-
-# --- calendar events ---------------------------------------------------------------------------
-
-def call_uid(visit_id: str, application_id: str) -> str:
-    return f"call-{visit_id}-{application_id}@peer-learning-visits"
-
-
-def visit_invitation(visit: Visit, application: Application, *, method: str = "REQUEST",
-                     sequence: int | None = None) -> Attachment | None:
-    """The visit's .ics for one holder (None while the date is to be confirmed)."""
-    if visit.starts_at is None or visit.ends_at is None:
-        return None
-    ics = calendar_event(uid=visit_uid(visit.visit_id, application.application_id),
-                         sequence=visit.date_version if sequence is None else sequence, method=method,
-                         summary=f"Peer learning visit: {visit.title}",
-                         description=f"Peer learning visit: {visit.theme}\nHost: {visit.host.organisation}",
-                         location=visit.venue, starts_at=visit.starts_at, ends_at=visit.ends_at,
-                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
-    return Attachment("visit.ics", f"text/calendar; method={method}", ics)
-
-
-def call_invitation(visit: Visit, application: Application, *, method: str = "REQUEST",
-                    sequence: int | None = None) -> Attachment | None:
-    """The preparation call's .ics for one visitor (None while the call is not set)."""
-    if visit.prep_call_at is None:
-        return None
-    dial_in = visit.prep_call_dial_in or "the dial-in will follow"
-    ics = calendar_event(uid=call_uid(visit.visit_id, application.application_id),
-                         sequence=visit.call_version if sequence is None else sequence, method=method,
-                         summary=f"Preparation call: {visit.title}",
-                         description=f"Preparation call for the peer learning visit: {visit.theme}\nDial-in: {dial_in}",
-                         location=visit.prep_call_dial_in or "Telephone conference",
-                         starts_at=visit.prep_call_at, ends_at=visit.prep_call_at + CALL_LENGTH,
-                         organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
-    return Attachment("prep-call.ics", f"text/calendar; method={method}", ics)
 
 
 # --- the visitor's answer ----------------------------------------------------------------------
@@ -103,12 +61,6 @@ def email(to: str, template: str, attachments: tuple[Attachment | None, ...] = (
                  attachments=tuple(a for a in attachments if a is not None))
 
 
-def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
-    """Checked before composing, so a re-delivered event issues no fresh links."""
-    record = table.get(**outbound.sent_key(visit_id, kind, occasion, recipient))
-    return bool(record and record.get("sent_at"))
-
-
 def on_confirmed(detail: dict) -> None:
     """ApplicationConfirmed → the call invitation (its .ics when the call is set, and the dial-in)."""
     try:
@@ -119,7 +71,7 @@ def on_confirmed(detail: dict) -> None:
     if visit.status == "cancelled" or application.status != "confirmed":
         return
     kind, occasion = "prep_call_invite", call_occasion(visit)
-    if already_sent(visit.visit_id, kind, occasion, application.email):
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
     message = email(application.email, kind, (call_invitation(visit, application),), name=application.name,
                     visit=visit, attending=attends_call(application),

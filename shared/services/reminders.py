@@ -20,7 +20,9 @@ from shared.models.application import HOLDING, Application
 from shared.models.visit import Visit
 from shared.observability import logger
 from shared.services import applications, follow_up, links, outbound, preparation, visits
-from shared.services.preparation import already_sent, call_invitation, email, visit_invitation
+from shared.services.invitations import call_invitation, visit_invitation
+from shared.services.outbound import already_sent
+from shared.services.preparation import email
 
 HOST = "host"
 
