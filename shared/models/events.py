@@ -95,6 +95,18 @@ class ReflectionRecorded(ApplicationEvent):
     week: int
 
 
+class FollowUpStopped(ApplicationEvent):
+    detail_type = "FollowUpStopped"
+
+
+class SummaryPointHidden(VisitEvent):
+    """A coordinator kept a learning point out of the published summary."""
+
+    detail_type = "SummaryPointHidden"
+    application_id: str
+    index: int
+
+
 class ReportPublished(VisitEvent):
     detail_type = "ReportPublished"
     report_key: str

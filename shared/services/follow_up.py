@@ -10,7 +10,7 @@ from shared.adapters.mailer import Email
 from shared.domain.plan import DATE_OFFSETS, follow_up_week
 from shared.errors import Conflict
 from shared.models.application import Application
-from shared.models.events import ReflectionRecorded
+from shared.models.events import FollowUpStopped, ReflectionRecorded
 from shared.models.follow_up import ReflectionIn
 from shared.models.visit import Visit
 from shared.services import applications, links, visits
@@ -65,7 +65,9 @@ def stop(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
     application = applications.find(application_id)
     applications.authorize(application, actor, action="stop_follow_up", members=False)
     if not application.follow_up_stopped:
-        application = applications.change(application, None, follow_up_stopped=True)
+        event = FollowUpStopped(visit_id=application.visit_id, application_id=application_id,
+                                organisation=application.organisation)
+        application = applications.change(application, event, follow_up_stopped=True)
     return 200, {"application_id": application_id, "follow_up_stopped": True}
 
 

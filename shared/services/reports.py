@@ -30,7 +30,7 @@ from shared.domain.rendering import render_email
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models.parsing import parse_body
 from shared.models.application import Application
-from shared.models.events import ReportPublished
+from shared.models.events import ReportPublished, SummaryPointHidden
 from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
 from shared.services import applications, learning, outbound, visits
@@ -247,11 +247,12 @@ def _add_hidden(visit_id: str, point: domain.HiddenPoint) -> bool:
         item = {"pk": f"VISIT#{visit_id}", "sk": HIDDEN, "visit_id": visit_id, "points": [*entries, entry],
                 "expires_at": current["expires_at"] if current else learning.retention_until(
                     visits.find(visit_id), clock.now())}
+        event = SummaryPointHidden(visit_id=visit_id, application_id=point.application_id, index=point.index)
         try:
             if current:
-                table.replace(item, expected_version=current["version"])
+                table.replace(item, expected_version=current["version"], event=event)
             else:
-                table.put_new({**item, "version": 1})
+                table.put_new({**item, "version": 1}, event=event)
             return True
         except table.ConditionFailed:
             continue

@@ -244,6 +244,8 @@ def test_weekly_nudges_differ_and_stop_when_the_applicant_asks(world):
                           "/applications/{application_id}/stop-follow-up", claims=member(email_of("alice"), "Kent Police"),
                           application_id=world.ids["alice"])
     assert status == 200
+    # No state change without its event: the stop is written with its own FollowUpStopped.
+    assert table.get(f"APP#{world.ids['alice']}", "APP")["event"]["detail_type"] == "FollowUpStopped"
     world.advance(START + timedelta(days=43))
     assert [k for k in world.kinds_to("alice") if k.startswith("follow_up")] == ["follow_up_week_1", "follow_up_week_2"]
 
@@ -330,3 +332,4 @@ def test_a_cancelled_visit_sends_cancellations_and_nothing_after(world):
     before = len(world.mailer.sent)
     world.advance(START + timedelta(days=60))
     assert len(world.mailer.sent) == before
+

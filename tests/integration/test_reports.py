@@ -267,6 +267,8 @@ def test_the_public_summary_has_no_personal_data_and_only_public_unhidden_points
     status, answer = world.hide("a-kim", 1)
     assert status == 200 and answer["republished"] is True
     assert "Names Sgt Smith" not in world.summary()[1]["learning_points"]
+    hiding = table.get(f"VISIT#{world.visit_id}", "HIDDEN_POINTS")["event"]
+    assert hiding["detail_type"] == "SummaryPointHidden" and hiding["detail"]["index"] == 1
     status, report = world.report()
     assert report["documents"]["summary_json"] == f"reports/{world.visit_id}/v2/summary.json"
     hidden = next(p for p in report["points"] if p["text"] == "Names Sgt Smith")
