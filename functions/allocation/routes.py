@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.models.responses import Allocation, ApplicationOut, response
 from shared.services import allocation, offers
 
 router = APIGatewayRouter()
@@ -13,20 +14,22 @@ router = APIGatewayRouter()
 
 @router.post("/visits/<visit_id>/allocation",
              summary="Run (or re-run) the allocation; closes applications first if still open (coordinators)",
-             tags=["allocation"])
+             tags=["allocation"], responses=response("The allocation", Allocation))
 def run_allocation(visit_id: Annotated[str, Path()]):
     caller = require_coordinator(router)
     return idempotent(router, caller.email, lambda: (200, allocation.run(visit_id)))
 
 
-@router.get("/visits/<visit_id>/allocation", summary="Read the allocation (coordinators)", tags=["allocation"])
+@router.get("/visits/<visit_id>/allocation", summary="Read the allocation (coordinators)", tags=["allocation"],
+            responses=response("The allocation", Allocation))
 def get_allocation(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
     return json_response(200, allocation.answer(visit_id))
 
 
 @router.post("/applications/<application_id>/confirm",
-             summary="Confirm an offered place (the submitting member or the applicant)", tags=["applications"])
+             summary="Confirm an offered place (the submitting member or the applicant)", tags=["applications"],
+             responses=response("The application, confirmed", ApplicationOut))
 def confirm_offer(application_id: Annotated[str, Path()],
                   body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)

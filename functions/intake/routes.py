@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.application import ApplicationIn
+from shared.models.responses import ApplicationList, ApplicationOut, response
 from shared.services import intake
 
 router = APIGatewayRouter()
@@ -17,14 +18,16 @@ CSV = "text/csv"
 
 @router.post("/visits/<visit_id>/applications", summary="Apply for a place on a visit (members)",
              description="The organisation is the one in the member's token. One application per email per visit.",
-             tags=["applications"], status_code=201)
+             tags=["applications"], status_code=201,
+             responses=response("The application", ApplicationOut, 201))
 def submit_application(visit_id: Annotated[str, Path()], body: Annotated[ApplicationIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: (201, intake.submit(visit_id, body, caller).answer()))
 
 
 @router.get("/applications/<application_id>",
-            summary="Read an application (the submitting member, the applicant, coordinators)", tags=["applications"])
+            summary="Read an application (the submitting member, the applicant, coordinators)", tags=["applications"],
+            responses=response("The application", ApplicationOut))
 def get_application(application_id: Annotated[str, Path()]):
     caller = require_caller(router)
     return json_response(200, intake.read(application_id, caller).answer())
@@ -32,14 +35,15 @@ def get_application(application_id: Annotated[str, Path()]):
 
 @router.post("/applications/<application_id>/withdraw",
              summary="Withdraw an application (the submitting member, the applicant, coordinators)",
-             tags=["applications"])
+             tags=["applications"], responses=response("The application, withdrawn", ApplicationOut))
 def withdraw_application(application_id: Annotated[str, Path()],
                          body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: intake.withdraw(application_id, body or {}, caller))
 
 
-@router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"])
+@router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"],
+            responses=response("My applications", ApplicationList))
 def my_applications():
     caller = require_caller(router)
     return json_response(200, {"applications": [a.answer() for a in intake.mine(caller)]})
@@ -48,7 +52,7 @@ def my_applications():
 @router.get("/visits/<visit_id>/applications",
             summary="A visit's applications (coordinators; CSV with Accept: text/csv)", tags=["applications"],
             responses={200: {"description": "The visit's applications, oldest first",
-                             "content": {"application/json": {"schema": {"type": "object"}},
+                             "content": {"application/json": {"model": ApplicationList},
                                          CSV: {"schema": {"type": "string"}}}}})
 def visit_applications(visit_id: Annotated[str, Path()]):
     require_coordinator(router)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.learning import HiddenPointIn, LearningPointsIn
+from shared.models.responses import HiddenPoints, LearningPointsOut, PublicSummary, Report, response
 from shared.services import learning, reports
 
 router = APIGatewayRouter()
@@ -17,7 +18,8 @@ router = APIGatewayRouter()
 @router.post("/applications/<application_id>/learning-points",
              summary="Send (or replace) a visitor's learning points, from the visit's start until the report "
                      "is assembled (the submitting member or the applicant)",
-             tags=["reports"], status_code=201)
+             tags=["reports"], status_code=201,
+             responses=response("The learning points as stored", LearningPointsOut, 201))
 def submit_learning_points(application_id: Annotated[str, Path()], body: Annotated[LearningPointsIn, Body()]):
     caller = require_caller(router)
     raw = router.current_event.json_body
@@ -25,14 +27,15 @@ def submit_learning_points(application_id: Annotated[str, Path()], body: Annotat
 
 
 @router.get("/visits/<visit_id>/report", summary="The full report of a visit, attributed (coordinators)",
-            tags=["reports"])
+            tags=["reports"], responses=response("The full report", Report))
 def get_report(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
     return json_response(200, reports.full_report(visit_id))
 
 
 @router.post("/visits/<visit_id>/report/hidden-points",
-             summary="Keep one learning point out of the published summary (coordinators)", tags=["reports"])
+             summary="Keep one learning point out of the published summary (coordinators)", tags=["reports"],
+             responses=response("The points kept out of the summary", HiddenPoints))
 def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, Body()]):
     caller = require_coordinator(router)
     raw = router.current_event.json_body
@@ -43,7 +46,7 @@ def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, 
             summary="The published summary of a visit: no names, no emails (anyone; text/html on request)",
             tags=["reports"],
             responses={200: {"description": "The published summary",
-                             "content": {"application/json": {"schema": {"type": "object"}},
+                             "content": {"application/json": {"model": PublicSummary},
                                          "text/html": {"schema": {"type": "string"}}}}})
 def get_summary(visit_id: Annotated[str, Path()]):
     accept = router.current_event.headers.get("Accept") or router.current_event.headers.get("accept") or ""

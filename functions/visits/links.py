@@ -7,6 +7,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import json_response
+from shared.models.responses import (
+    ApplicationOut,
+    FollowUpStoppedOut,
+    LearningPointsOut,
+    LinkDescription,
+    PrepCallOut,
+    ReflectionOut,
+    response,
+)
 from shared.services import links
 from shared.services.applications import LinkActor
 
@@ -28,14 +37,16 @@ def _performer(action: str):
     return getattr(import_module(module), name)
 
 
-@router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"])
+@router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"],
+            responses=response("What the link does", LinkDescription))
 def describe_link(token: Annotated[str, Path()]):
     return json_response(200, links.resolve(token).describe())
 
 
 @router.post("/links/<token>", summary="Perform an email link's action (same body as its route)", tags=["links"],
-             responses={200: {"description": "Done (confirm, withdraw, prep call, stop follow-up)"},
-                        201: {"description": "Recorded (learning points, reflections)"}})
+             responses={**response("Done (confirm, withdraw, prep call, stop follow-up)",
+                                 ApplicationOut | PrepCallOut | FollowUpStoppedOut),
+                        **response("Recorded (learning points, reflections)", LearningPointsOut | ReflectionOut, 201)})
 def perform_link(token: Annotated[str, Path()],
                  body: Annotated[dict[str, Any] | None, Body()] = None):
     link = links.resolve(token)

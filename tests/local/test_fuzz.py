@@ -190,7 +190,8 @@ def fuzz(stack, tmp_path: Path, token: str, ids: dict, name: str) -> str:
                "--url", stack.url, "--max-examples", "10", "--seed", "1", "--workers", "1",
                # Every check except positive_data_acceptance: some valid-looking bodies are refused on
                # rules the schema cannot state (applications close before the start, no blank text, 1.0
-               # is not an integer week).
+               # is not an integer week). "all" includes response_schema_conformance: every success
+               # answer is checked against its declared schema too (shared/models/responses.py).
                "--checks", "all", "--exclude-checks", "positive_data_acceptance",
                "--header", f"Authorization: Bearer {token}"]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -206,3 +207,106 @@ def test_fuzzing_as_a_coordinator_and_as_a_member_finds_no_server_error_and_no_m
     member = fuzz(real_stack, tmp_path, ids["member"], ids, "member")
     for output in (coordinator, member):
         assert "Server error" not in output and "Undocumented" not in output
+
+
+def _conforms(doc: dict, method: str, path: str, reply) -> None:
+    """The reply's status is declared for the operation and its JSON body is valid against the declared schema."""
+    from jsonschema import Draft202012Validator
+
+    where = f"{method} {path} -> {reply.status}"
+    declared = doc["paths"][path][method.lower()]["responses"]
+    assert str(reply.status) in declared, (where, reply.raw)
+    schema = declared[str(reply.status)]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": doc["components"]},
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(reply.body)]
+    assert not errors, (where, errors, reply.raw)
+
+
+def test_every_success_answer_is_declared_with_a_schema_it_is_true_of(real_stack):
+    """Each route's success answers have a schema in the document, and real answers along a visit's
+    whole life (fuzzing seldom gets past the guards to them) validate against it."""
+    doc = document(real_stack)
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for status, answer in operation["responses"].items():
+                if status.startswith("2"):
+                    schema = resolve(doc, answer["content"]["application/json"]["schema"])
+                    assert schema.get("properties") or schema.get("anyOf"), (method, path, status)
+
+    s = uuid.uuid4().hex[:8]
+    stack = real_stack
+    coord = stack.token(f"fz-life-coord-{s}@centre.example", groups=["coordinators"])
+    organisation = f"Essex Police {s}"
+    member = stack.token(f"fz-life-lead-{s}@essex.example", organisation=organisation)
+    applicant = f"fz-life-applicant-{s}@essex.example"
+    visitor = stack.token(applicant, organisation=organisation)
+    now = stack.now()
+    starts = now + timedelta(days=3)
+
+    def check(method, path, concrete, body=None, token=None, expect=200):
+        reply = stack.call(method, concrete, body, token=token)
+        assert reply.status == expect, (method, concrete, reply.raw)
+        _conforms(doc, method, path, reply)
+        return reply.body
+
+    visit = check("POST", "/visits", "/visits", {
+        "title": f"Life {s}", "theme": "Schemas", "venue": "Chelmsford",
+        "host": {"organisation": f"Host {s}", "contact_name": "Hol Host", "contact_email": f"host-{s}@host.example"},
+        "starts_at": iso(starts), "applications_close_at": iso(now + timedelta(hours=2)), "capacity": 2},
+        token=coord, expect=201)
+    v = visit["visit_id"]
+    assert visit["prep_call_at"] is None and visit["prep_call_dial_in"] is None
+    check("PATCH", "/visits/{visit_id}", f"/visits/{v}", {"prep_call_at": iso(starts - timedelta(days=1)),
+                                                          "prep_call_dial_in": "https://call.example/life"}, coord)
+    anonymous = check("GET", "/visits/{visit_id}", f"/visits/{v}")
+    assert set(anonymous["host"]) == {"organisation"} and "prep_call_dial_in" not in anonymous
+    check("GET", "/visits/{visit_id}", f"/visits/{v}", token=member)
+    check("GET", "/visits", "/visits")
+    check("GET", "/visits", "/visits", token=member)
+
+    application = check("POST", "/visits/{visit_id}/applications", f"/visits/{v}/applications", {
+        "name": "Ada Applicant", "email": applicant, "role": "staff", "job_title": "Analyst",
+        "motivation": "To learn", "questions": ["How?"], "prep_call": "join"}, member, expect=201)
+    a = application["application_id"]
+    assert application["accessibility_needs"] is None and "offer_expires_at" not in application
+    other = check("POST", "/visits/{visit_id}/applications", f"/visits/{v}/applications", {
+        "name": "Bea Other", "email": f"fz-life-other-{s}@essex.example", "role": "police", "job_title": "PC",
+        "motivation": "To see", "questions": ["Why?"], "prep_call": "cannot_join",
+        "accessibility_needs": "Step-free access"}, member, expect=201)
+    check("GET", "/applications/{application_id}", f"/applications/{a}", token=member)
+    check("GET", "/me/applications", "/me/applications", token=member)
+    check("GET", "/visits/{visit_id}/applications", f"/visits/{v}/applications", token=coord)
+
+    allocation = check("POST", "/visits/{visit_id}/allocation", f"/visits/{v}/allocation", token=coord)
+    assert allocation["allocated"], allocation
+    check("GET", "/visits/{visit_id}/allocation", f"/visits/{v}/allocation", token=coord)
+    stack.settle()
+    confirmed = check("POST", "/applications/{application_id}/confirm", f"/applications/{a}/confirm", {}, member)
+    assert confirmed["status"] == "confirmed" and confirmed["offer_expires_at"]
+    check("POST", "/applications/{application_id}/withdraw", f"/applications/{other['application_id']}/withdraw",
+          {}, member)
+    check("POST", "/applications/{application_id}/prep-call", f"/applications/{a}/prep-call",
+          {"attending": False}, member)
+    stack.settle()
+    check("GET", "/visits/{visit_id}/timeline", f"/visits/{v}/timeline", token=coord)
+    tokens = re.findall(r"/links/([A-Za-z0-9_-]{16,})", json.dumps(stack.outbox(to=applicant)))
+    described = {check("GET", "/links/{token}", f"/links/{t}")["action"]: t for t in tokens}
+    assert "prep_call" in described, described
+    check("POST", "/links/{token}", f"/links/{described['prep_call']}", {"attending": True})
+
+    stack.advance(starts + timedelta(hours=1))
+    check("POST", "/applications/{application_id}/learning-points", f"/applications/{a}/learning-points",
+          {"points": ["Brief before every shift", "Share the rota"]}, member, expect=201)
+    check("POST", "/applications/{application_id}/reflections", f"/applications/{a}/reflections",
+          {"week": 1, "text": "Tried the briefing", "applied": True}, visitor, expect=201)
+    check("POST", "/applications/{application_id}/stop-follow-up", f"/applications/{a}/stop-follow-up", {}, visitor)
+    check("POST", "/visits/{visit_id}/report/hidden-points", f"/visits/{v}/report/hidden-points",
+          {"application_id": a, "index": 1}, coord)
+
+    stack.advance(starts + timedelta(days=15))
+    stack.settle()
+    check("GET", "/visits/{visit_id}/report", f"/visits/{v}/report", token=coord)
+    summary = check("GET", "/reports/{visit_id}", f"/reports/{v}")
+    assert summary["learning_points"] == ["Brief before every shift"], summary
+    check("POST", "/visits/{visit_id}/cancel", f"/visits/{v}/cancel", token=coord)
