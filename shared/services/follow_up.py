@@ -13,9 +13,8 @@ from shared.models.application import Application
 from shared.models.events import FollowUpStopped, ReflectionRecorded
 from shared.models.follow_up import ReflectionIn
 from shared.models.visit import Visit
-from shared.services import applications, links, visits
+from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.services.preparation import email
 from shared.models.parsing import parse_body
 from shared.settings import settings
 
@@ -76,6 +75,6 @@ def nudge(visit: Visit, application: Application, kind: str) -> Email:
     week = follow_up_week(kind)
     assert week is not None, kind
     until = (visit.starts_at or clock.now()) + LINK_WINDOW
-    return email(application.email, "follow_up_week", name=application.name, visit=visit, week=week,
+    return outbound.compose(application.email, "follow_up_week", name=application.name, visit=visit, week=week,
                  links={"reflections": links.issue(application.application_id, "reflections", until),
                         "stop_follow_up": links.issue(application.application_id, "stop_follow_up", until)})

@@ -13,9 +13,7 @@ from datetime import datetime, timedelta
 
 from shared import clock
 from shared.adapters import table
-from shared.adapters.mailer import Email
 from shared.auth import Caller
-from shared.domain.rendering import render_email
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.models.application import GONE, Application, ApplicationIn
 from shared.models.events import ApplicationSubmitted, ApplicationWithdrawn
@@ -165,10 +163,9 @@ def send_receipts(detail: dict) -> None:
     until = visit.starts_at or (visit.applications_close_at + UNDATED_WITHDRAW_WINDOW)
     withdraw_link = links.issue(application.application_id, "withdraw", until)
     for recipient, name, applicant in pending:
-        subject, text, html = render_email("receipt", name=name, visit=visit, applicant=applicant,
-                                           links={"withdraw": withdraw_link})
+        email = outbound.compose(recipient, "receipt", name=name, visit=visit, applicant=applicant,
+                                 links={"withdraw": withdraw_link})
         outbound.send_once(visit_id=visit.visit_id, kind="receipt", occasion=application.application_id,
-                           recipient=recipient, due_at=application.submitted_at,
-                           email=Email(to=(recipient,), subject=subject, text=text, html=html),
+                           recipient=recipient, due_at=application.submitted_at, email=email,
                            application_id=application.application_id)
 

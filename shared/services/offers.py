@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shared import clock
-from shared.adapters.mailer import Email
-from shared.domain.rendering import render_email
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
 from shared.models.events import ApplicationConfirmed, ApplicationExpired
@@ -115,16 +113,14 @@ def notify_offered(detail: dict) -> None:
     kind, occasion = "offer", f"{application.application_id}#{clock.iso(deadline)}"
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return  # don't issue fresh links for an email that went out already
-    subject, text, html = render_email(
-        "offer", name=application.name, visit=visit, confirm_by=deadline, promotion=bool(detail.get("promotion")),
+    # With no date yet there is no event (None): it comes when the date is set.
+    email = outbound.compose(
+        application.email, "offer", (visit_invitation(visit, application),), name=application.name, visit=visit,
+        confirm_by=deadline, promotion=bool(detail.get("promotion")),
         links={"confirm": links.issue(application.application_id, "confirm", deadline),
                "withdraw": _withdraw_link(visit, application, deadline)})
-    # With no date yet there is no event: it comes when the date is set.
-    attachments = tuple(filter(None, (visit_invitation(visit, application),)))
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
-                       email=Email(to=(application.email,), subject=subject, text=text, html=html,
-                                   attachments=attachments),
-                       application_id=application.application_id)
+                       email=email, application_id=application.application_id)
 
 
 def notify_waitlisted(detail: dict) -> None:
@@ -138,13 +134,11 @@ def notify_waitlisted(detail: dict) -> None:
     kind, occasion = "waitlist", application.application_id
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    subject, text, html = render_email("waitlist", name=application.name, visit=visit,
-                                       position=application.waitlist_position, reason=application.waitlist_reason,
-                                       links={"withdraw": _withdraw_link(visit, application, clock.now())})
-    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion,
-                       recipient=application.email,
-                       email=Email(to=(application.email,), subject=subject, text=text, html=html),
-                       application_id=application.application_id)
+    email = outbound.compose(application.email, "waitlist", name=application.name, visit=visit,
+                             position=application.waitlist_position, reason=application.waitlist_reason,
+                             links={"withdraw": _withdraw_link(visit, application, clock.now())})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=email, application_id=application.application_id)
 
 
 def _notify_expired(detail: dict) -> None:
@@ -155,12 +149,8 @@ def _notify_expired(detail: dict) -> None:
     visit, application = found
     if application.status != "expired" or application.offer_expires_at is None:
         return
-    subject, text, html = render_email("offer_expired", name=application.name, visit=visit)
-    attachments = tuple(filter(None, (visit_invitation(visit, application, method="CANCEL",
-                                                       sequence=visit.date_version + 1),)))
+    cancel = visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1)
+    email = outbound.compose(application.email, "offer_expired", (cancel,), name=application.name, visit=visit)
     outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
                        occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",
-                       recipient=application.email,
-                       email=Email(to=(application.email,), subject=subject, text=text, html=html,
-                                   attachments=attachments),
-                       application_id=application.application_id)
+                       recipient=application.email, email=email, application_id=application.application_id)

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from shared import clock
 from shared.adapters import table
-from shared.adapters.mailer import Email, Mailer, SesMailer
+from shared.adapters.mailer import Attachment, Email, Mailer, SesMailer
+from shared.domain.rendering import render_email
 from shared.settings import settings
 
 STALE_CLAIM = timedelta(minutes=10)
@@ -33,6 +34,13 @@ def use_mailer(replacement: Mailer | None) -> None:
     """Tests swap in a recording mailer."""
     global _mailer
     _mailer = replacement
+
+
+def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...] = (), **context) -> Email:
+    """The email `template` rendered for one recipient; absent attachments (None) are left out."""
+    subject, text, html = render_email(template, **context)
+    return Email(to=(to,), subject=subject, text=text, html=html,
+                 attachments=tuple(a for a in attachments if a is not None))
 
 
 def sent_key(visit_id: str, kind: str, occasion: str, recipient: str) -> dict:

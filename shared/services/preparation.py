@@ -10,7 +10,6 @@ from shared import clock
 from shared.adapters import documents
 from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
-from shared.domain.rendering import render_email
 from shared.errors import Conflict, NotFound
 from shared.models.application import GONE, Application
 from shared.models.events import PrepCallChanged
@@ -55,12 +54,6 @@ def _prep_call_link(visit: Visit, application: Application) -> str:
     return links.issue(application.application_id, "prep_call", max(until, clock.now() + timedelta(hours=1)))
 
 
-def email(to: str, template: str, attachments: tuple[Attachment | None, ...] = (), **context) -> Email:
-    subject, text, html = render_email(template, **context)
-    return Email(to=(to,), subject=subject, text=text, html=html,
-                 attachments=tuple(a for a in attachments if a is not None))
-
-
 def on_confirmed(detail: dict) -> None:
     """ApplicationConfirmed → the call invitation (its .ics when the call is set, and the dial-in)."""
     try:
@@ -73,7 +66,7 @@ def on_confirmed(detail: dict) -> None:
     kind, occasion = "prep_call_invite", call_occasion(visit)
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    message = email(application.email, kind, (call_invitation(visit, application),), name=application.name,
+    message = outbound.compose(application.email, kind, (call_invitation(visit, application),), name=application.name,
                     visit=visit, attending=attends_call(application),
                     links={"prep_call": _prep_call_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
@@ -81,7 +74,7 @@ def on_confirmed(detail: dict) -> None:
 
 
 def prep_call_reminder(visit: Visit, application: Application, kind: str = "prep_call_reminder") -> Email:
-    return email(application.email, "prep_call_reminder", name=application.name, visit=visit,
+    return outbound.compose(application.email, "prep_call_reminder", name=application.name, visit=visit,
                  links={"prep_call": _prep_call_link(visit, application)})
 
 
@@ -107,7 +100,7 @@ def background_material(visit: Visit, application: Application, kind: str = "bac
         material += "\n\nThe material is attached: " + ", ".join(a.filename for a in attachments) + "."
     if linked:
         material += "\n\nDownload the material (links valid for a week):\n" + "\n".join(linked)
-    return email(application.email, "background_material", tuple(attachments), name=application.name,
+    return outbound.compose(application.email, "background_material", tuple(attachments), name=application.name,
                  visit=visit, material=material)
 
 

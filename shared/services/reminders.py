@@ -22,7 +22,6 @@ from shared.observability import logger
 from shared.services import applications, follow_up, links, outbound, preparation, visits
 from shared.services.invitations import call_invitation, visit_invitation
 from shared.services.outbound import already_sent
-from shared.services.preparation import email
 
 HOST = "host"
 
@@ -77,7 +76,7 @@ def _calendar_update(visit: Visit, application: Application, event: str, occasio
         return
     # Back to "to be confirmed": no event to send; the next date set updates the same entry.
     invitation = visit_invitation(visit, application) if event == "visit" else call_invitation(visit, application)
-    message = email(application.email, kind, (invitation,), name=application.name, visit=visit, event=event,
+    message = outbound.compose(application.email, kind, (invitation,), name=application.name, visit=visit, event=event,
                     links={"withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
@@ -141,13 +140,13 @@ def _send_to_host(visit: Visit, item: planning.PlannedItem) -> bool:
     holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
     visitors = [{"name": a.name, "organisation": a.organisation, "role": a.role, "job_title": a.job_title,
                  "questions": list(a.questions)} for a in holders]
-    message = email(contact, "host_questions", name=visit.host.contact_name, visit=visit, visitors=visitors)
+    message = outbound.compose(contact, "host_questions", name=visit.host.contact_name, visit=visit, visitors=visitors)
     return outbound.send_once(visit_id=visit.visit_id, kind=item.kind, occasion=item.occasion, recipient=contact,
                               email=message, due_at=item.due_at)
 
 
 def _visit_reminder(visit: Visit, application: Application, kind: str) -> Email:
-    return email(application.email, kind, name=application.name, visit=visit,
+    return outbound.compose(application.email, kind, name=application.name, visit=visit,
                  links={"withdraw": _withdraw_link(visit, application)})
 
 
@@ -158,7 +157,7 @@ def _points_deadline(visit: Visit) -> datetime:
 def _learning_points(template: str) -> Callable[[Visit, Application, str], Email]:
     def build(visit: Visit, application: Application, kind: str) -> Email:
         deadline = _points_deadline(visit)
-        return email(application.email, template, name=application.name, visit=visit, deadline=deadline,
+        return outbound.compose(application.email, template, name=application.name, visit=visit, deadline=deadline,
                      links={"learning_points": links.issue(application.application_id, "learning_points",
                                                            deadline)})
     return build
@@ -212,7 +211,7 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     call = (call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1)
             if _was_sent_call_event(visit.visit_id, application.email) else None)
     invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1), call)
-    message = email(application.email, kind, invitations, name=application.name, visit=visit, reason=reason)
+    message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 

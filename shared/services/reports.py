@@ -23,10 +23,9 @@ from datetime import datetime
 
 from shared import clock
 from shared.adapters import documents, table
-from shared.adapters.mailer import Attachment, Email
+from shared.adapters.mailer import Attachment
 from shared.domain import plan as planning
 from shared.domain import report as domain
-from shared.domain.rendering import render_email
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models.parsing import parse_body
 from shared.models.application import Application
@@ -161,21 +160,19 @@ def _store(visit_id: str, version: int, snapshot: domain.Report, hidden: list[do
 def _deliver(visit: Visit, occasion: str) -> None:
     """The host's email (once): the report in the body, the printable report attached."""
     recipient = visit.host.contact_email
-    sent = table.get(**outbound.sent_key(visit.visit_id, HOST_KIND, occasion, recipient))
-    if sent and sent.get("sent_at"):
+    if outbound.already_sent(visit.visit_id, HOST_KIND, occasion, recipient):
         return
     item = _published(visit.visit_id)
     snapshot = _load(item)
-    subject, text, html = render_email(
-        HOST_KIND, name=visit.host.contact_name, visit=visit, visitor_count=len(snapshot.visitors),
-        organisation_count=len(domain.organisations(snapshot)), points=domain.all_points(snapshot),
-        adoptions=domain.adoptions(snapshot))
     printable = documents.get(item["documents"]["report_html"])
-    attachments = (Attachment("report.html", "text/html", printable.content.decode("utf-8")),) if printable else ()
+    attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
+    email = outbound.compose(
+        recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
+        visitor_count=len(snapshot.visitors), organisation_count=len(domain.organisations(snapshot)),
+        points=domain.all_points(snapshot), adoptions=domain.adoptions(snapshot))
     due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
     outbound.send_once(visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
-                       email=Email(to=(recipient,), subject=subject, text=text, html=html, attachments=attachments),
-                       due_at=due_at)
+                       email=email, due_at=due_at)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -329,13 +326,11 @@ def _impact_of(application: Application) -> dict:
 
 def _send_impact(visit: Visit, recipient: str, name: str, audience: str, notes: list[dict]) -> None:
     occasion = planning.date_occasion(visit)
-    sent = table.get(**outbound.sent_key(visit.visit_id, IMPACT_KIND, occasion, recipient))
-    if sent and sent.get("sent_at"):
+    if outbound.already_sent(visit.visit_id, IMPACT_KIND, occasion, recipient):
         return
-    subject, text, html = render_email(
-        IMPACT_KIND, name=name, visit=visit, audience=audience,
-        reflections=[r for n in notes for r in n["reflections"]],
-        adoptions=[n["adoption"] for n in notes if n["adoption"]])
+    email = outbound.compose(recipient, IMPACT_KIND, name=name, visit=visit, audience=audience,
+                             reflections=[r for n in notes for r in n["reflections"]],
+                             adoptions=[n["adoption"] for n in notes if n["adoption"]])
     due_at = min(clock.now(), visit.starts_at + IMPACT_DUE_AFTER) if visit.starts_at else clock.now()
     outbound.send_once(visit_id=visit.visit_id, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
-                       email=Email(to=(recipient,), subject=subject, text=text, html=html), due_at=due_at)
+                       email=email, due_at=due_at)
