@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local import env
+from local import env, transactions
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
 # moto's backends) may still make a boto3 call.
@@ -92,6 +92,7 @@ class Emulator:
 
         _serialise_moto()
         _speed_up_queries()
+        transactions.install()
         self._mock = mock_aws()
         self._mock.start()
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
