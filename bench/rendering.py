@@ -13,6 +13,7 @@ from jinja2 import Environment
 
 from bench.measure import Result, interleaved, median_of
 from shared.domain import rendering
+from shared.domain.team import ProgrammeTeam
 
 BENCHMARK = "rendering"
 
@@ -28,7 +29,7 @@ VISIT = {
     "applications_close_at": datetime(2026, 12, 1, 12, tzinfo=timezone.utc),
     "prep_call_at": datetime(2027, 1, 10, 14, tzinfo=timezone.utc), "prep_call_dial_in": "0800 000 0000, PIN 1234",
 }
-CONTEXT = {"name": "Alex Visitor", "visit": VISIT, "confirm_by": datetime(2026, 12, 8, 12, tzinfo=timezone.utc),
+CONTEXT = {"name": "Alex Visitor", "visit": VISIT, "team": ProgrammeTeam.of(email="visits@centre.example"), "confirm_by": datetime(2026, 12, 8, 12, tzinfo=timezone.utc),
            "links": {"confirm": "https://api.example/links/abc", "withdraw": "https://api.example/links/def"}}
 
 

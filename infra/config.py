@@ -30,6 +30,10 @@ class AppConfig:
     mfa: str
     # Optional address subscribed to the alarm topic.
     alarm_email: str
+    # The programme team named by every email (blank: the defaults of shared/settings.py).
+    programme_team_name: str = ""
+    programme_team_email: str = ""   # Reply-To and coordinators' alerts; blank: mail_from's address
+    programme_team_contact: str = ""  # the contact line at the foot of every email
 
     @property
     def mail_from_address(self) -> str:
@@ -52,9 +56,14 @@ class AppConfig:
             threat_protection=_flag(get("threat_protection", False)),
             mfa=str(get("mfa", "required")).lower(),
             alarm_email=str(get("alarm_email", "")),
+            programme_team_name=str(get("programme_team_name", "")),
+            programme_team_email=str(get("programme_team_email", "")),
+            programme_team_contact=str(get("programme_team_contact", "")),
         )
         if "@" not in config.mail_from_address:
             raise ValueError(f"context mail_from must be an email address, got {config.mail_from!r}")
+        if config.programme_team_email and "@" not in config.programme_team_email:
+            raise ValueError(f"context programme_team_email must be an email address, got {config.programme_team_email!r}")
         if config.mfa not in ("required", "optional"):
             raise ValueError(f"context mfa must be 'required' or 'optional', got {config.mfa!r}")
         return config

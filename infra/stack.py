@@ -213,6 +213,11 @@ class PeerLearningVisitsStack(Stack):
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }
+        # The programme team (blank context: the defaults of shared/settings.py).
+        environment.update({name: value for name, value in (
+            ("PROGRAMME_TEAM_NAME", self.config.programme_team_name),
+            ("PROGRAMME_TEAM_EMAIL", self.config.programme_team_email),
+            ("PROGRAMME_TEAM_CONTACT", self.config.programme_team_contact)) if value})
         functions = {}
         for spec in topology.FUNCTIONS:
             wildcard_reasons = (("dynamodb:ListStreams (stream event source) has no resource-level "

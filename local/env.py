@@ -16,6 +16,7 @@ IDEMPOTENCY_TABLE_NAME = "peer-learning-visits-local-idempotency"
 EVENT_BUS_NAME = "peer-learning-visits-local"
 BUCKET_NAME = "peer-learning-visits-local-documents"
 MAIL_FROM = "programme@peer-learning.example"
+PROGRAMME_TEAM_EMAIL = "visits-team@peer-learning.example"
 
 # Variables that would send boto3 elsewhere or make it read a developer's real profile.
 _UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE", "AWS_ROLE_ARN",
@@ -35,6 +36,7 @@ def configure(port: int, token_secret: str | None = None) -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "TABLE_NAME": TABLE_NAME, "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE_NAME,
         "EVENT_BUS_NAME": EVENT_BUS_NAME, "BUCKET_NAME": BUCKET_NAME, "MAIL_FROM": MAIL_FROM,
+        "PROGRAMME_TEAM_EMAIL": PROGRAMME_TEAM_EMAIL,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "LOCAL_TOKEN_SECRET": token_secret or secrets.token_urlsafe(32),
         "POWERTOOLS_SERVICE_NAME": "peer-learning-visits",

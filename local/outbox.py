@@ -39,6 +39,8 @@ def _describe(sent) -> dict:
     return {
         "message_id": sent.id,
         "to": [address for _, address in getaddresses(message.get_all("To", [])) if address],
+        "from": str(message.get("From", "")).strip(),
+        "reply_to": str(message.get("Reply-To", "")).strip(),
         "subject": str(message.get("Subject", "")).strip(),  # a folded header keeps its leading space
         "text": _body(message, "plain"),
         "html": _body(message, "html"),

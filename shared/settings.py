@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field, ValidationError
 
+from shared.domain.team import ProgrammeTeam
 from shared.errors import ConfigurationError
 
 
@@ -22,6 +23,16 @@ class Settings(BaseModel):
     user_pool_client_id: str = Field(default="", alias="USER_POOL_CLIENT_ID")
     local_token_secret: str = Field(default="", alias="LOCAL_TOKEN_SECRET")
     retention_days: int = Field(default=730, alias="RETENTION_DAYS")
+    # The programme team every email comes from (display name), answers to (Reply-To) and names
+    # in its footer. Blank: a generic name, MAIL_FROM's address, a line naming that address.
+    programme_team_name: str = Field(default="", alias="PROGRAMME_TEAM_NAME")
+    programme_team_email: str = Field(default="", alias="PROGRAMME_TEAM_EMAIL")
+    programme_team_contact: str = Field(default="", alias="PROGRAMME_TEAM_CONTACT")
+
+    @property
+    def programme_team(self) -> ProgrammeTeam:
+        return ProgrammeTeam.of(name=self.programme_team_name, email=self.programme_team_email or self.mail_from,
+                                contact=self.programme_team_contact)
 
 
 @lru_cache(maxsize=1)

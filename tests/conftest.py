@@ -9,6 +9,7 @@ TEST_ENV = {
     "AWS_DEFAULT_REGION": "eu-west-2", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     "TABLE_NAME": "programme", "IDEMPOTENCY_TABLE_NAME": "idempotency", "EVENT_BUS_NAME": "programme-bus",
     "BUCKET_NAME": "programme-documents", "MAIL_FROM": "programme@peer-learning.example",
+    "PROGRAMME_TEAM_EMAIL": "visits-team@peer-learning.example",
     "PUBLIC_BASE_URL": "https://api.test", "LOCAL_TOKEN_SECRET": "test-secret",
     "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 }

@@ -47,15 +47,21 @@ class Mailer(Protocol):
 
 
 class SesMailer:
-    """SES v2 `send_email` with the raw MIME message; the client is created on first send."""
+    """SES v2 `send_email` with the raw MIME message; the client is created on first send.
 
-    def __init__(self, sender: str, client=None, now: Callable[[], datetime] = clock.now):
+    `sender` may carry a display name (`"Programme team" <programme@example.org>`); `reply_to`
+    is where recipients' replies go.
+    """
+
+    def __init__(self, sender: str, client=None, now: Callable[[], datetime] = clock.now,
+                 reply_to: str | None = None):
         self.sender = sender
+        self.reply_to = reply_to
         self._client = client
         self._now = now
 
     def send(self, email: Email) -> str:
-        raw = mime_message(email, sender=self.sender, sent_at=self._now())
+        raw = mime_message(email, sender=self.sender, sent_at=self._now(), reply_to=self.reply_to)
         answer = self._sesv2().send_email(FromEmailAddress=self.sender,
                                           Destination={"ToAddresses": list(email.to)},
                                           Content={"Raw": {"Data": raw}})
@@ -82,10 +88,12 @@ class RecordingMailer:
         return [e for e in self.sent if address.lower() in (t.lower() for t in e.to)]
 
 
-def mime_message(email: Email, *, sender: str, sent_at: datetime) -> bytes:
-    """The raw MIME bytes of `email` as sent by `sender` at `sent_at`."""
+def mime_message(email: Email, *, sender: str, sent_at: datetime, reply_to: str | None = None) -> bytes:
+    """The raw MIME bytes of `email` as sent by `sender` at `sent_at` (replies to `reply_to`)."""
     message = EmailMessage(policy=MIME_POLICY)
     message["From"] = sender
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject
     message["Date"] = format_datetime(sent_at.astimezone(timezone.utc))

@@ -27,7 +27,8 @@ def mailer() -> Mailer:
 
 @lru_cache(maxsize=1)
 def _ses_mailer() -> Mailer:
-    return SesMailer(sender=settings().mail_from)
+    team = settings().programme_team
+    return SesMailer(sender=team.sender(settings().mail_from), reply_to=team.email)
 
 
 def use_mailer(replacement: Mailer | None) -> None:
@@ -37,8 +38,11 @@ def use_mailer(replacement: Mailer | None) -> None:
 
 
 def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...] = (), **context) -> Email:
-    """The email `template` rendered for one recipient; absent attachments (None) are left out."""
-    subject, text, html = render_email(template, **context)
+    """The email `template` rendered for one recipient; absent attachments (None) are left out.
+
+    Every email is signed by the programme team and ends with its contact line.
+    """
+    subject, text, html = render_email(template, team=settings().programme_team, **context)
     return Email(to=(to,), subject=subject, text=text, html=html,
                  attachments=tuple(a for a in attachments if a is not None))
 

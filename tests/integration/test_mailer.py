@@ -97,3 +97,14 @@ def test_an_email_without_attachments_has_none_in_the_outbox(ses):
 
     [message] = outbox.messages(to="sam@uni.example")
     assert message["attachments"] == [] and message["text"] == "Thanks, Sam.\n"
+
+
+def test_an_email_comes_from_the_team_by_name_and_replies_go_to_its_inbox(ses):
+    mailer = SesMailer(sender=f'"Peer Learning Visits team" <{SENDER}>', reply_to="visits-team@peer-learning.example",
+                       now=lambda: SENT_AT)
+
+    mailer.send(offer("alex@force.example"))
+
+    [message] = outbox.messages(to="alex@force.example")
+    assert message["from"] == f"Peer Learning Visits team <{SENDER}>"
+    assert message["reply_to"] == "visits-team@peer-learning.example"

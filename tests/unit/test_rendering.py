@@ -7,6 +7,10 @@ import pytest
 from jinja2 import UndefinedError
 
 from shared.domain.rendering import KINDS, london, london_date, render_email
+from shared.domain.team import ProgrammeTeam
+
+TEAM = ProgrammeTeam.of(name="Visits Team", email="visits@centre.example",
+                        contact="Questions? Write to visits@centre.example or call 0113 496 0000.")
 
 VISIT = {
     "title": "Staff wellbeing and resilience", "theme": "Wellbeing", "venue": "Force HQ, Preston",
@@ -30,7 +34,7 @@ EXTRA = {
 
 
 def sample(kind: str, **overrides) -> dict:
-    return {"name": "Alex Visitor", "visit": VISIT, "links": LINKS, **EXTRA.get(kind, {}), **overrides}
+    return {"name": "Alex Visitor", "visit": VISIT, "links": LINKS, "team": TEAM, **EXTRA.get(kind, {}), **overrides}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -49,6 +53,16 @@ def test_links_are_shown_in_both_parts(kind):
 
     assert "Confirm my place: https://api.test/links/abc" in text
     assert 'href="https://api.test/links/def"' in html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_email_is_signed_by_the_programme_team_with_its_contact_line(kind):
+    _, text, html = render_email(kind, **sample(kind))
+
+    for part in (text, html):
+        assert "Visits Team" in part
+        assert "Questions? Write to visits@centre.example or call 0113 496 0000." in part
+    assert text.rstrip().endswith("Questions? Write to visits@centre.example or call 0113 496 0000.")
 
 
 def test_html_escapes_values_and_text_keeps_them():
