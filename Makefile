@@ -33,11 +33,17 @@ test: $(INSTALLED)
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -q tests/unit
 
-synth: $(INSTALLED) $(NODE_INSTALLED)
-	npx cdk synth -q
+# Example values, so that the app synthesizes on any machine; they are not a deployment's.
+# A deployment passes its own (docs/OPERATIONS.md): make deploy CONTEXT='-c mail_from=... -c programme_team_email=...'
+SYNTH_CONTEXT := -c mail_from="Peer Learning Visits <visits@example.org>" -c programme_team_email=programme-team@example.org
 
+synth: $(INSTALLED) $(NODE_INSTALLED)
+	npx cdk synth -q $(SYNTH_CONTEXT)
+
+# Both stacks, the mail identity first; without mail_from and programme_team_email (in CONTEXT
+# or cdk.context.json) the app stops and names what is missing.
 deploy: $(INSTALLED) $(NODE_INSTALLED)
-	npx cdk deploy --require-approval never
+	npx cdk deploy --all --require-approval never $(CONTEXT)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check --select F,E9 shared functions local infra bench tests

@@ -17,6 +17,7 @@ STAGE_NAME = "v1"
 THROTTLE_RATE = 50     # requests per second, steady
 THROTTLE_BURST = 100
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+CORS_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Accept")
 
 
 def path_parameters(path: str) -> list[str]:
@@ -24,13 +25,21 @@ def path_parameters(path: str) -> list[str]:
 
 
 class RestApi(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, user_pool: cognito.IUserPool) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, user_pool: cognito.IUserPool,
+                 cors_origins: tuple[str, ...] = ()) -> None:
         super().__init__(scope, construct_id)
+        self.cors_origins = cors_origins
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
         self.api = apigw.RestApi(
             self, "Api",
             description="Peer learning visits API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Browsers on these origins (a members' area elsewhere) may call the API: API Gateway
+            # answers the preflight; the functions add the headers to their answers (CORS_ORIGINS).
+            default_cors_preflight_options=apigw.CorsOptions(
+                allow_origins=list(cors_origins), allow_methods=apigw.Cors.ALL_METHODS,
+                allow_headers=list(CORS_HEADERS), max_age=Duration.hours(1),
+            ) if cors_origins else None,
             # Execution logging needs the account-level CloudWatch role; creating it here makes
             # a deploy to a fresh account/region work.
             cloud_watch_role=True,
@@ -70,6 +79,15 @@ class RestApi(Construct):
         self.api.add_gateway_response(
             "NotFound", type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, status_code="404",
             templates={"application/json": '{"message": "not found"}'})
+        if cors_origins:
+            # API Gateway's own refusals (401 before the function runs, 429, 5xx) must be readable
+            # by the same origins, or a browser reports a network error instead of "sign in again".
+            # They carry only a message, so the caller's origin is echoed as it is.
+            for name, kind in (("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+                               ("Default5xx", apigw.ResponseType.DEFAULT_5_XX)):
+                self.api.add_gateway_response(name, type=kind, response_headers={
+                    "Access-Control-Allow-Origin": "method.request.header.Origin",
+                    "Vary": "'Origin'"})
         self._integrations: dict[str, apigw.LambdaIntegration] = {}
 
     @property
@@ -103,3 +121,4 @@ class RestApi(Construct):
             acknowledge(method, "APIG4", reason)
             acknowledge(method, "COG4", reason)
         return method
+

@@ -7,12 +7,14 @@ context of cdk.json (feature flags) is applied here too, so running the module d
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 from aws_cdk import App
 
-from infra.config import STACK_NAME, AppConfig
+from infra.config import STACK_NAME, AppConfig, MissingContext
+from infra.mail import MAIL_STACK_NAME, MailStack
 from infra.nag import add_checks
 from infra.stack import PeerLearningVisitsStack
 
@@ -28,18 +30,26 @@ def build_app(*, context: Mapping[str, Any] | None = None, outdir: str | None = 
     """The app and its stack. `context` adds to (and overrides) cdk.json's; the CLI's own
     context (`-c`, CDK_CONTEXT_JSON) still wins over both."""
     app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
+    config = AppConfig.from_context(app)
+    mail = MailStack(app, MAIL_STACK_NAME, config=config,
+                     description="Peer learning visits: the SES identity (DKIM) and configuration set")
     stack = PeerLearningVisitsStack(
-        app, STACK_NAME, config=AppConfig.from_context(app),
+        app, STACK_NAME, config=config, mail=mail,
         description="Peer learning visits: API, events, schedules, mail (see shared/topology.py)")
     if nag:
         add_checks(app)
     return app, stack
 
 
-def main() -> None:
-    app, _ = build_app()
+def main() -> int:
+    try:
+        app, _ = build_app()
+    except MissingContext as missing:
+        print(f"infra.app: {missing}", file=sys.stderr)
+        return 2
     app.synth()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,9 +1,12 @@
-"""Deployment settings, read from CDK context (`-c key=value` or cdk.json), with defaults.
+"""Deployment settings, read from CDK context (`-c key=value`, cdk.context.json or cdk.json).
 
 Nothing here reaches out to AWS, git or the network: synth stays deterministic and offline.
+What the service cannot work without has no default: a synth without it stops with an error
+that names the missing key and shows how to pass it (see docs/OPERATIONS.md).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -14,13 +17,34 @@ STACK_NAME = "PeerLearningVisits"
 SERVICE_NAME = "peer-learning-visits"
 METRICS_NAMESPACE = "PeerLearningVisits"
 
-DEFAULT_MAIL_FROM = "no-reply@example.org"
-DEFAULT_RETENTION_DAYS = 730  # personal data: visit end + 2 years (shared/settings.py RETENTION_DAYS)
+DEFAULT_RETENTION_DAYS = 730  # objects in the bucket (reports, material); personal data follows shared/domain
+
+# Context that `make synth` passes so that the app synthesizes without a real deployment's
+# values; never used by `make deploy` (docs/OPERATIONS.md, "Deploy").
+EXAMPLE_CONTEXT = {
+    "mail_from": "Peer Learning Visits <visits@example.org>",
+    "programme_team_email": "programme-team@example.org",
+}
+REQUIRED = {
+    "mail_from": "the sender of every email, 'Name <address>' or an address, on a domain you control "
+                 "(the stack creates its SES identity with DKIM)",
+    "programme_team_email": "the programme team's address: replies, alerts and every email's contact line",
+}
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_ORIGIN = re.compile(r"^https?://[^/\s]+$")
+
+
+class MissingContext(ValueError):
+    """A deployment setting without which the service cannot work was not given."""
 
 
 @dataclass(frozen=True)
 class AppConfig:
     mail_from: str
+    programme_team_email: str
+    # How emails name the team and how to reach it ("" = the sender's display name / nothing more).
+    programme_team_name: str
+    programme_team_contact: str
     # "" means: the API's own URL (visitors' links are served by `GET/POST /links/{token}`).
     public_base_url: str
     retention_days: int
@@ -30,14 +54,19 @@ class AppConfig:
     mfa: str
     # Optional address subscribed to the alarm topic.
     alarm_email: str
-    # The programme team named by every email (blank: the defaults of shared/settings.py).
-    programme_team_name: str = ""
-    programme_team_email: str = ""   # Reply-To and coordinators' alerts; blank: mail_from's address
-    programme_team_contact: str = ""  # the contact line at the foot of every email
+    # Browser origins (scheme://host[:port]) allowed to call the API (a members' area elsewhere).
+    cors_origins: tuple[str, ...]
+    # The managed login's domain: https://<prefix>.auth.<region>.amazoncognito.com ("" = derived
+    # from the account id, unique per account and region).
+    auth_domain_prefix: str
 
     @property
     def mail_from_address(self) -> str:
         return parseaddr(self.mail_from)[1]
+
+    @property
+    def mail_from_name(self) -> str:
+        return parseaddr(self.mail_from)[0]
 
     @property
     def mail_from_domain(self) -> str:
@@ -49,25 +78,53 @@ class AppConfig:
             value = scope.node.try_get_context(key)
             return default if value is None or value == "" else value
 
+        missing = [key for key in REQUIRED if not str(get(key, "")).strip()]
+        if missing:
+            raise MissingContext(
+                "missing deployment context: " + ", ".join(missing) + "\n"
+                + "\n".join(f"  {key}: {REQUIRED[key]}" for key in missing) + "\n"
+                "pass them with -c, e.g. npx cdk deploy "
+                + " ".join(f"-c {key}=..." for key in missing)
+                + " (or in cdk.context.json); docs/OPERATIONS.md lists every key")
         config = cls(
-            mail_from=str(get("mail_from", DEFAULT_MAIL_FROM)),
+            mail_from=str(get("mail_from", "")).strip(),
+            programme_team_email=str(get("programme_team_email", "")).strip(),
+            programme_team_name=str(get("programme_team_name", "")).strip(),
+            programme_team_contact=str(get("programme_team_contact", "")).strip(),
             public_base_url=str(get("public_base_url", "")).rstrip("/"),
             retention_days=int(get("retention_days", DEFAULT_RETENTION_DAYS)),
             threat_protection=_flag(get("threat_protection", False)),
             mfa=str(get("mfa", "required")).lower(),
             alarm_email=str(get("alarm_email", "")),
-            programme_team_name=str(get("programme_team_name", "")),
-            programme_team_email=str(get("programme_team_email", "")),
-            programme_team_contact=str(get("programme_team_contact", "")),
+            cors_origins=_origins(get("cors_origins", ())),
+            auth_domain_prefix=str(get("auth_domain_prefix", "")).lower(),
         )
-        if "@" not in config.mail_from_address:
-            raise ValueError(f"context mail_from must be an email address, got {config.mail_from!r}")
-        if config.programme_team_email and "@" not in config.programme_team_email:
-            raise ValueError(f"context programme_team_email must be an email address, got {config.programme_team_email!r}")
+        for key, address in (("mail_from", config.mail_from_address),
+                             ("programme_team_email", config.programme_team_email),
+                             ("alarm_email", config.alarm_email)):
+            if address and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"context {key} must be an email address, got {address!r}")
         if config.mfa not in ("required", "optional"):
             raise ValueError(f"context mfa must be 'required' or 'optional', got {config.mfa!r}")
+        if config.auth_domain_prefix and (not _DOMAIN_PREFIX.match(config.auth_domain_prefix)
+                                          or "aws" in config.auth_domain_prefix
+                                          or "cognito" in config.auth_domain_prefix):
+            raise ValueError("context auth_domain_prefix must be lowercase letters, digits and hyphens "
+                             f"without 'aws' or 'cognito', got {config.auth_domain_prefix!r}")
+        if config.public_base_url and not config.public_base_url.startswith("https://"):
+            raise ValueError(f"context public_base_url must start with https://, got {config.public_base_url!r}")
         return config
 
 
 def _flag(value) -> bool:
     return value is True or str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _origins(value) -> tuple[str, ...]:
+    """A list, or a comma-separated string (what `-c cors_origins=a,b` gives)."""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    origins = tuple(dict.fromkeys(str(o).strip().rstrip("/") for o in items if str(o).strip()))
+    for origin in origins:
+        if origin == "*" or not _ORIGIN.match(origin):
+            raise ValueError(f"context cors_origins: {origin!r} is not an origin such as https://members.example.org")
+    return origins

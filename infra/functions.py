@@ -6,7 +6,7 @@ own log group and X-Ray); no AWS-managed policy is attached.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -33,25 +33,42 @@ class Resources:
     idempotency_table: dynamodb.Table
     bucket: s3.Bucket
     bus: events.EventBus
-    # SES identities the sender may use (the address and its domain).
-    mail_identity_arns: tuple[str, ...]
+    # What a sender may send as and through: SES identities and the configuration set.
+    mail_arns: tuple[str, ...]
 
 
-def _mail_send(resources: Resources, role: iam.IRole) -> None:
-    role.add_to_principal_policy(iam.PolicyStatement(
-        actions=["ses:SendEmail", "ses:SendRawEmail"], resources=list(resources.mail_identity_arns)))
+# Powertools' idempotency layer reads, claims, completes and (on failure) deletes its record.
+IDEMPOTENCY_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# SES v2 SendEmail with raw content is authorised as ses:SendRawEmail, simple content as ses:SendEmail.
+MAIL_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
 
 
-# Need -> the narrowest grant. Keys are exactly topology.Need.
-GRANTS: Mapping[str, Callable[[Resources, iam.IRole], object]] = {
-    "table:read": lambda r, role: r.table.grant_read_data(role),
-    "table:write": lambda r, role: r.table.grant_read_write_data(role),
-    "idempotency": lambda r, role: r.idempotency_table.grant_read_write_data(role),
-    "mail:send": _mail_send,
-    "bucket:read": lambda r, role: r.bucket.grant_read(role),
-    "bucket:write": lambda r, role: r.bucket.grant_write(role),
-    "bus:put": lambda r, role: r.bus.grant_put_events_to(role),
-}
+def statements(needs: frozenset[str], r: Resources) -> list[iam.PolicyStatement]:
+    """Exactly the actions the needs name, each on its own resource: no `grant_*` wildcard."""
+    unknown = needs - topology.NEEDS
+    if unknown:
+        raise ValueError(f"no grant for needs {sorted(unknown)}")
+    found = []
+    table = sorted(n.split(":", 1)[1] for n in needs if n.startswith("table:"))
+    if table:
+        resources = [r.table.table_arn]
+        if "Query" in table:  # queries use the table's indexes too
+            resources.append(f"{r.table.table_arn}/index/*")
+        found.append(iam.PolicyStatement(actions=[f"dynamodb:{a}" for a in table], resources=resources))
+    objects = sorted(n.split(":", 1)[1] for n in needs if n in ("bucket:GetObject", "bucket:PutObject"))
+    if objects:
+        found.append(iam.PolicyStatement(actions=[f"s3:{a}" for a in objects],
+                                         resources=[r.bucket.arn_for_objects("*")]))
+    if "bucket:ListBucket" in needs:
+        found.append(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[r.bucket.bucket_arn]))
+    if "idempotency" in needs:
+        found.append(iam.PolicyStatement(actions=list(IDEMPOTENCY_ACTIONS),
+                                         resources=[r.idempotency_table.table_arn]))
+    if "mail:send" in needs:
+        found.append(iam.PolicyStatement(actions=list(MAIL_ACTIONS), resources=list(r.mail_arns)))
+    if "bus:put" in needs:
+        found.append(iam.PolicyStatement(actions=["events:PutEvents"], resources=[r.bus.event_bus_arn]))
+    return found
 
 
 class ServiceFunction(Construct):
@@ -82,11 +99,8 @@ class ServiceFunction(Construct):
             log_group=self.log_group,
         )
         self.log_group.grant_write(self.role)
-        unknown = set(spec.needs) - set(GRANTS)
-        if unknown:
-            raise ValueError(f"function {spec.name}: no grant for needs {sorted(unknown)}")
-        for need in sorted(spec.needs):
-            GRANTS[need](resources, self.role)
+        for statement in statements(spec.needs, resources):
+            self.role.add_to_principal_policy(statement)
         self._acknowledge(resources, wildcard_reasons)
 
     def _acknowledge(self, resources: Resources, wildcard_reasons: tuple[str, ...]) -> None:
@@ -100,17 +114,9 @@ class ServiceFunction(Construct):
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
             "(added by tracing=ACTIVE)", *wildcard_reasons)))
         needs = self.spec.needs
-        if needs & {"table:read", "table:write"}:
+        if "table:Query" in needs:
             acknowledge(self, f"IAM5[Resource::{arn_of(resources.table)}/index/*]",
-                        "grant_*_data on the main table: queries use its GSIs gsi1..gsi3 (this table only)")
-        if "bucket:read" in needs or "bucket:write" in needs:
+                        "queries use the main table's GSIs gsi1..gsi3 (this table only, named actions only)")
+        if needs & {"bucket:GetObject", "bucket:PutObject"}:
             acknowledge(self, f"IAM5[Resource::{arn_of(resources.bucket)}/*]",
                         "objects of the programme's own bucket (reports, background material) only")
-        if "bucket:read" in needs:
-            for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*"):
-                acknowledge(self, f"IAM5[Action::{action}]",
-                            "bucket.grant_read(): read-only S3 actions, on this one bucket only")
-        if "bucket:write" in needs:
-            for action in ("s3:DeleteObject*", "s3:Abort*"):
-                acknowledge(self, f"IAM5[Action::{action}]",
-                            "bucket.grant_write(): replace/abort uploads of objects, on this one bucket only")

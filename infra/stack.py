@@ -5,7 +5,7 @@ produced by iterating over its tuples, so the deployed stack and the local stack
 """
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
@@ -24,6 +24,7 @@ from constructs import Construct
 
 from infra.api import RestApi
 from infra.config import METRICS_NAMESPACE, SERVICE_NAME, AppConfig
+from infra.mail import CONFIGURATION_SET_DIMENSION, CONFIGURATION_SET_NAME, MailStack, sending_arns
 from infra.functions import ARCHITECTURE, RUNTIME, Resources, ServiceFunction
 from infra.layer import REPO_ROOT, DependencyLayer
 from infra.nag import acknowledge
@@ -33,6 +34,15 @@ from shared.auth import COORDINATORS
 # The function that reads the main table's stream and publishes each item's event to the bus.
 STREAM_PUBLISHER = topology.STREAM_CONSUMER
 MAX_RECEIVE_COUNT = 5
+# Concurrent invocations per consumer (SQS event sources' maximum concurrency; 2 is the least
+# AWS allows): four consumers at two each stay within SES's default 14 messages a second, and
+# a burst of events waits in its queue instead of throttling.
+CONSUMER_MAX_CONCURRENCY = 2
+# Alarm thresholds (docs/OPERATIONS.md says what each means and what to do).
+OLDEST_MESSAGE_SECONDS = 30 * 60   # a consumer's queue not drained for half an hour
+ITERATOR_AGE_MS = 15 * 60 * 1000   # the stream's publisher a quarter of an hour behind
+BOUNCE_RATE = 0.04                 # SES reviews an account at 5 %
+COMPLAINT_RATE = 0.0008            # SES reviews an account at 0.1 %
 # Each function's source asset: the repo's `shared/` and `functions/` packages, nothing else
 # (gitignore syntax: everything at the top level is out except those two folders).
 SOURCE_EXCLUDES = ["/*", "!/shared/", "!/functions/", "__pycache__/", "*.pyc", "*.pyo", ".pytest_cache/",
@@ -44,9 +54,14 @@ def pascal(name: str) -> str:
 
 
 class PeerLearningVisitsStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, mail: MailStack,
+                 **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        # The sending identity is deployed (and verified) first; its names are fixed, so this
+        # stack refers to them by name and ARN rather than through cross-stack exports.
+        self.mail = mail
+        self.add_stack_dependency(mail, "SES identity and configuration set first (Cognito sends through them)")
         self.table = self._main_table()
         self.idempotency_table = self._idempotency_table()
         self.bucket = self._bucket()
@@ -54,8 +69,9 @@ class PeerLearningVisitsStack(Stack):
         self.bus.archive("Archive", description="Replay after a consumer's outage",
                          event_pattern=events.EventPattern(source=[topology.EVENT_SOURCE]),
                          retention=Duration.days(30))
-        self.user_pool, self.user_pool_client = self._user_pool()
-        self.api = RestApi(self, "Api", user_pool=self.user_pool)
+        self.user_pool = self._user_pool()
+        self.api = RestApi(self, "Api", user_pool=self.user_pool, cors_origins=config.cors_origins)
+        self.user_pool_domain, self.user_pool_client = self._console_client()
         self.alarm_topic = self._alarm_topic()
 
         self.functions = self._functions()
@@ -64,7 +80,8 @@ class PeerLearningVisitsStack(Stack):
         self.queues = self._consumers()
         self.stream_dlq = self._stream_publisher()
         self._schedules()
-        self._alarms()
+        self.alarms = self._alarms()
+        self.dashboard = self._dashboard()
         self._outputs()
 
     # -- data -------------------------------------------------------------------------------
@@ -80,6 +97,9 @@ class PeerLearningVisitsStack(Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            # Personal data and the programme's history: neither a stack update nor `cdk destroy`
+            # may delete it (docs/OPERATIONS.md, "Tearing down").
+            deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         for index in table_schema.INDEXES:
@@ -135,7 +155,7 @@ class PeerLearningVisitsStack(Stack):
 
     # -- identity ---------------------------------------------------------------------------
 
-    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+    def _user_pool(self) -> cognito.UserPool:
         plus = self.config.threat_protection
         pool = cognito.UserPool(
             self, "UserPool",
@@ -156,6 +176,21 @@ class PeerLearningVisitsStack(Stack):
             mfa=cognito.Mfa.REQUIRED if self.config.mfa == "required" else cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Invitations and password resets come from the programme through SES (Cognito's own
+            # sender is capped at 50 emails a day and says nothing of who sent it).
+            email=cognito.UserPoolEmail.with_ses(
+                from_email=self.config.mail_from_address,
+                from_name=self.config.mail_from_name or None,
+                reply_to=self.config.programme_team_email,
+                configuration_set_name=CONFIGURATION_SET_NAME,
+                ses_verified_domain=self.config.mail_from_domain,
+                ses_region=Aws.REGION,
+            ),
+            user_invitation=cognito.UserInvitationConfig(
+                email_subject="Your account for the peer learning visits programme",
+                email_body=("You have been given an account for the peer learning visits programme.<br>"
+                            "Username: {username}<br>Temporary password: {####}<br>"
+                            f"Questions: {self.config.programme_team_email}")),
             feature_plan=cognito.FeaturePlan.PLUS if plus else cognito.FeaturePlan.ESSENTIALS,
             standard_threat_protection_mode=(
                 cognito.StandardThreatProtectionMode.FULL_FUNCTION if plus else None),
@@ -170,21 +205,41 @@ class PeerLearningVisitsStack(Stack):
                                               "explicitly for this deployment")
         cognito.UserPoolGroup(self, "Coordinators", user_pool=pool, group_name=COORDINATORS,
                               description="Programme coordinators (create visits, run allocations, reports)")
-        client = pool.add_client(
-            "WebClient",
-            auth_flows=cognito.AuthFlow(user_srp=True),
+        return pool
+
+    def _console_client(self) -> tuple[cognito.UserPoolDomain, cognito.UserPoolClient]:
+        """The managed login's domain and the one app client: the console's (and members' pages')
+        sign-in, authorization code with PKCE (a public client: no secret, no implicit grant, no
+        password flows), returning to the console's own pages."""
+        prefix = self.config.auth_domain_prefix or Fn.join("", ["plv-", Aws.ACCOUNT_ID])
+        domain = self.user_pool.add_domain(
+            "SignInDomain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix))
+        base = self.config.public_base_url or self.api.base_url
+        client = self.user_pool.add_client(
+            "ConsoleClient",
             generate_secret=False,
+            # No password, SRP or custom flow from the client: people sign in on the managed login.
+            auth_flows=cognito.AuthFlow(user_password=False, user_srp=False, custom=False, admin_user_password=False),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False,
+                                         client_credentials=False),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=[base + topology.SIGN_IN_CALLBACK_PATH],
+                logout_urls=[base + topology.SIGNED_OUT_PATH],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
+            enable_token_revocation=True,
             id_token_validity=Duration.hours(1),
             access_token_validity=Duration.hours(1),
-            refresh_token_validity=Duration.days(30),
+            refresh_token_validity=Duration.hours(12),
             read_attributes=cognito.ClientAttributes()
             .with_standard_attributes(email=True, email_verified=True, fullname=True)
             .with_custom_attributes("organisation"),
             # The organisation is set by administrators only, never by the member.
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
         )
-        return pool, client
+        return domain, client
 
     # -- functions --------------------------------------------------------------------------
 
@@ -193,19 +248,21 @@ class PeerLearningVisitsStack(Stack):
         code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=SOURCE_EXCLUDES,
                                        ignore_mode=IgnoreMode.GIT)
         layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE).layer
-        mail = self.config.mail_from_address
         resources = Resources(
             table=self.table, idempotency_table=self.idempotency_table, bucket=self.bucket, bus=self.bus,
-            mail_identity_arns=tuple(
-                self.format_arn(service="ses", resource="identity", resource_name=identity)
-                for identity in (mail, self.config.mail_from_domain)),
-        )
+            mail_arns=tuple(sending_arns(self, self.config)))
         environment = {
             "TABLE_NAME": self.table.table_name,
             "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
             "EVENT_BUS_NAME": self.bus.event_bus_name,
             "BUCKET_NAME": self.bucket.bucket_name,
             "MAIL_FROM": self.config.mail_from,
+            "PROGRAMME_TEAM_EMAIL": self.config.programme_team_email,
+            "PROGRAMME_TEAM_NAME": self.config.programme_team_name or self.config.mail_from_name,
+            "PROGRAMME_TEAM_CONTACT": self.config.programme_team_contact,
+            "CORS_ORIGINS": ",".join(self.config.cors_origins),
+            # The managed login (the console's sign-in): https://<prefix>.auth.<region>.amazoncognito.com
+            "AUTH_BASE_URL": self.user_pool_domain.base_url(),
             "PUBLIC_BASE_URL": self.config.public_base_url or self.api.base_url,
             "USER_POOL_ISSUER": self.user_pool.user_pool_provider_url,
             "USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
@@ -213,11 +270,6 @@ class PeerLearningVisitsStack(Stack):
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }
-        # The programme team (blank context: the defaults of shared/settings.py).
-        environment.update({name: value for name, value in (
-            ("PROGRAMME_TEAM_NAME", self.config.programme_team_name),
-            ("PROGRAMME_TEAM_EMAIL", self.config.programme_team_email),
-            ("PROGRAMME_TEAM_CONTACT", self.config.programme_team_contact)) if value})
         functions = {}
         for spec in topology.FUNCTIONS:
             wildcard_reasons = (("dynamodb:ListStreams (stream event source) has no resource-level "
@@ -247,7 +299,8 @@ class PeerLearningVisitsStack(Stack):
                 dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=dlq),
             )
             function.add_event_source(sources.SqsEventSource(
-                queue, batch_size=10, report_batch_item_failures=True))
+                queue, batch_size=10, report_batch_item_failures=True,
+                max_concurrency=CONSUMER_MAX_CONCURRENCY))
             queues[name] = (queue, dlq)
         for rule in topology.RULES:
             queue, dlq = queues[rule.function]
@@ -307,28 +360,116 @@ class PeerLearningVisitsStack(Stack):
             topic.add_subscription(subscriptions.EmailSubscription(self.config.alarm_email))
         return topic
 
-    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+    def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 1,
+               comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+               missing=cloudwatch.TreatMissingData.NOT_BREACHING, periods: int = 1) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
-            self, construct_id, metric=metric, threshold=1, evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_description=description)
+            self, construct_id, metric=metric, threshold=threshold, evaluation_periods=periods,
+            comparison_operator=comparison, treat_missing_data=missing, alarm_description=description)
         alarm.add_alarm_action(cw_actions.SnsAction(self.alarm_topic))
         return alarm
 
-    def _alarms(self) -> None:
+    def _mail_metric(self, event: str, period: Duration) -> cloudwatch.Metric:
+        """A count of the configuration set's events (the mail stack sends them to CloudWatch)."""
+        return cloudwatch.Metric(namespace="AWS/SES", metric_name=event, statistic="Sum", period=period,
+                                 dimensions_map={CONFIGURATION_SET_DIMENSION: CONFIGURATION_SET_NAME})
+
+    def _alarms(self) -> dict[str, cloudwatch.Alarm]:
+        """Every alarm pages the alarm topic (and `alarm_email`); docs/OPERATIONS.md has a runbook for each."""
         period = Duration.minutes(5)
+        alarms = {}
         for name, service in self.functions.items():
-            self._alarm(f"{pascal(name)}Errors",
-                        service.function.metric_errors(period=period, statistic="Sum"),
-                        f"{name}: the function raised errors")
+            alarms[f"{pascal(name)}Errors"] = self._alarm(
+                f"{pascal(name)}Errors", service.function.metric_errors(period=period, statistic="Sum"),
+                f"{name}: the function raised errors")
         dlqs = {f"{pascal(name)}Dlq": dlq for name, (_, dlq) in self.queues.items()}
         dlqs["StreamFailuresDlq"] = self.stream_dlq
         for construct_id, dlq in dlqs.items():
-            self._alarm(f"{construct_id}Messages",
-                        dlq.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum"),
-                        f"{construct_id}: messages that could not be processed are waiting")
-        self._alarm("Api5xx", self.api.api.metric_server_error(period=period, statistic="Sum"),
-                    "the API answered 5xx")
+            alarms[f"{construct_id}Messages"] = self._alarm(
+                f"{construct_id}Messages",
+                dlq.metric_approximate_number_of_messages_visible(period=period, statistic="Maximum"),
+                f"{construct_id}: messages that could not be processed are waiting (runbook: redrive)")
+        for name, (queue, _) in self.queues.items():
+            alarms[f"{pascal(name)}QueueAge"] = self._alarm(
+                f"{pascal(name)}QueueAge",
+                queue.metric_approximate_age_of_oldest_message(period=period, statistic="Maximum"),
+                f"{name}: its queue's oldest event has waited over {OLDEST_MESSAGE_SECONDS // 60} minutes",
+                threshold=OLDEST_MESSAGE_SECONDS)
+        publisher = self.functions[STREAM_PUBLISHER].function
+        alarms["StreamIteratorAge"] = self._alarm(
+            "StreamIteratorAge",
+            publisher.metric("IteratorAge", period=period, statistic="Maximum"),
+            f"the table stream's publisher is over {ITERATOR_AGE_MS // 60000} minutes behind: events wait",
+            threshold=ITERATOR_AGE_MS)
+        # The sweep runs every hour: no invocation for two hours means no timed email goes out.
+        sweep = self.functions[topology.SCHEDULES[0].function].function
+        alarms["SweepHeartbeat"] = self._alarm(
+            "SweepHeartbeat", sweep.metric_invocations(period=Duration.hours(2), statistic="Sum"),
+            "the hourly sweep has not run for two hours: no timed communication is being sent",
+            threshold=1, comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            missing=cloudwatch.TreatMissingData.BREACHING)
+        alarms["MailBounces"] = self._alarm(
+            "MailBounces",
+            cloudwatch.MathExpression(
+                expression="bounces + complaints",
+                using_metrics={"bounces": self._mail_metric("Bounce", period),
+                               "complaints": self._mail_metric("Complaint", period)},
+                label="Bounces and complaints", period=period),
+            "an email bounced or was marked as spam: the address is now suppressed (runbook: bounces)")
+        alarms["MailBounceRate"] = self._alarm(
+            "MailBounceRate",
+            cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.BounceRate", statistic="Maximum",
+                              period=Duration.hours(1)),
+            f"the account's bounce rate is over {BOUNCE_RATE:.0%}: SES reviews sending at 5 %",
+            threshold=BOUNCE_RATE)
+        alarms["MailComplaintRate"] = self._alarm(
+            "MailComplaintRate",
+            cloudwatch.Metric(namespace="AWS/SES", metric_name="Reputation.ComplaintRate", statistic="Maximum",
+                              period=Duration.hours(1)),
+            f"the account's complaint rate is over {COMPLAINT_RATE:.2%}: SES reviews sending at 0.1 %",
+            threshold=COMPLAINT_RATE)
+        alarms["Api5xx"] = self._alarm(
+            "Api5xx", self.api.api.metric_server_error(period=period, statistic="Sum"), "the API answered 5xx")
+        return alarms
+
+    def _dashboard(self) -> cloudwatch.Dashboard:
+        period = Duration.minutes(5)
+        api = self.api.api
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{self.stack_name}",
+                                         default_interval=Duration.days(7))
+        dashboard.add_widgets(cloudwatch.AlarmStatusWidget(
+            title="Alarms", alarms=list(self.alarms.values()), width=24, height=4))
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="API requests and errors", width=12, left=[
+                api.metric_count(period=period), api.metric_client_error(period=period),
+                api.metric_server_error(period=period)]),
+            cloudwatch.GraphWidget(title="API latency (p90)", width=12, left=[
+                api.metric_latency(period=period, statistic="p90")]))
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Function errors", width=12, left=[
+                s.function.metric_errors(period=period, label=name) for name, s in self.functions.items()]),
+            cloudwatch.GraphWidget(title="Function duration (p90)", width=12, left=[
+                s.function.metric_duration(period=period, statistic="p90", label=name)
+                for name, s in self.functions.items()]))
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Events waiting (queues) and failed (DLQs)", width=12, left=[
+                q.metric_approximate_number_of_messages_visible(period=period, label=f"{name} queue")
+                for name, (q, _) in self.queues.items()], right=[
+                d.metric_approximate_number_of_messages_visible(period=period, label=f"{name} DLQ")
+                for name, (_, d) in self.queues.items()] + [
+                self.stream_dlq.metric_approximate_number_of_messages_visible(period=period, label="stream DLQ")]),
+            cloudwatch.GraphWidget(title="Oldest event waiting (s) and stream lag (ms)", width=12, left=[
+                q.metric_approximate_age_of_oldest_message(period=period, label=name)
+                for name, (q, _) in self.queues.items()], right=[
+                self.functions[STREAM_PUBLISHER].function.metric(
+                    "IteratorAge", period=period, statistic="Maximum", label="stream iterator age")]))
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(title="Email (configuration set)", width=12, left=[
+                self._mail_metric(event, period) for event in ("Send", "Delivery", "Bounce", "Complaint", "Reject")]),
+            cloudwatch.GraphWidget(title="Hourly sweep runs", width=12, left=[
+                self.functions[topology.SCHEDULES[0].function].function.metric_invocations(
+                    period=Duration.hours(1), statistic="Sum")]))
+        return dashboard
 
     def _outputs(self) -> None:
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the REST API")
@@ -338,3 +479,12 @@ class PeerLearningVisitsStack(Stack):
         CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+        CfnOutput(self, "SignInUrl", value=self.user_pool_domain.base_url(),
+                  description="Cognito managed login (the console's sign-in)")
+        CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
+        # What the operator tools (infra/ops.py) find the queues by.
+        for name, (queue, dlq) in self.queues.items():
+            CfnOutput(self, f"{pascal(name)}QueueUrl", value=queue.queue_url)
+            CfnOutput(self, f"{pascal(name)}DlqUrl", value=dlq.queue_url)
+        CfnOutput(self, "StreamFailuresDlqUrl", value=self.stream_dlq.queue_url)
+        CfnOutput(self, "PublisherFunctionName", value=self.functions[STREAM_PUBLISHER].function.function_name)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from functools import lru_cache
 from typing import Any, Callable
 
 import jwt
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -48,8 +49,19 @@ def error_response(error: ProgrammeError) -> Response:
     return json_response(error.status, body)
 
 
+def cors_config() -> CORSConfig | None:
+    """Browser origins that may read the API's answers: `CORS_ORIGINS` (comma-separated, set by
+    the CDK app from the context `cors_origins`; API Gateway answers the preflight). Unset or
+    empty: no CORS headers at all."""
+    origins = [origin.strip() for origin in os.environ.get("CORS_ORIGINS", "").split(",") if origin.strip()]
+    if not origins:
+        return None
+    return CORSConfig(allow_origin=origins[0], extra_origins=origins[1:],
+                      allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept"], max_age=3600)
+
+
 def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors_config())
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:

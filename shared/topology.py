@@ -11,8 +11,22 @@ from typing import Literal
 
 EVENT_SOURCE = "peer-learning-visits"
 
-# What a function may touch; the CDK app turns each into the narrowest grant.
-Need = Literal["table:read", "table:write", "mail:send", "bucket:read", "bucket:write", "idempotency", "bus:put"]
+# What a function may do, each the narrowest grant the CDK app can make; the template is
+# checked against these and these against the calls each function makes on the local stack
+# (tests/infra/test_least_privilege.py). "table:<action>" is one DynamoDB action on the main
+# table (Query also on its indexes; a transaction needs the action of each of its items);
+# "bucket:<action>" one S3 action on the programme's bucket; "idempotency" Powertools'
+# records (Get/Put/Update/DeleteItem on their table); "mail:send" SES v2 SendEmail from the
+# programme's identity; "bus:put" PutEvents on the programme's bus.
+TABLE_ACTIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem")
+BUCKET_ACTIONS = ("GetObject", "PutObject", "ListBucket")
+NEEDS = frozenset({*(f"table:{a}" for a in TABLE_ACTIONS), *(f"bucket:{a}" for a in BUCKET_ACTIONS),
+                   "idempotency", "mail:send", "bus:put"})
+
+# Where Cognito's managed login sends people back after signing in and out (the console's
+# pages; the CDK app registers both on the app client, authorization code with PKCE only).
+SIGN_IN_CALLBACK_PATH = "/console/callback"
+SIGNED_OUT_PATH = "/console/signed-out"
 
 # public: no authorizer (a handler may still read an optional bearer token itself);
 # member: the Cognito authorizer, any signed-in user; coordinator: the authorizer plus the
@@ -72,29 +86,42 @@ class Schedule:
         return f"rate({minutes} minute{'s' if minutes > 1 else ''})"
 
 
+def _needs(*table: str, other: tuple[str, ...] = ()) -> frozenset[str]:
+    needs = frozenset({*(f"table:{action}" for action in table), *other})
+    unknown = needs - NEEDS
+    if unknown:
+        raise ValueError(f"unknown needs {sorted(unknown)}")
+    return needs
+
+
 FUNCTIONS: tuple[Function, ...] = (
     Function("visits", "functions.visits.handler.handler",
              "Visits API, visitors' email links and the OpenAPI document",
-             frozenset({"table:read", "table:write", "idempotency"})),
+             _needs("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem",
+                    other=("idempotency",))),
     Function("intake", "functions.intake.handler.handler",
              "Applications: submit, read, withdraw, list; receipts",
-             frozenset({"table:read", "table:write", "idempotency", "mail:send"})),
+             _needs("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem",
+                    other=("idempotency", "mail:send"))),
     Function("allocation", "functions.allocation.handler.handler",
              "Allocation of places, offers, confirmations, expiry and promotion",
-             frozenset({"table:read", "table:write", "idempotency", "mail:send"}), timeout_seconds=60),
+             _needs("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem",
+                    other=("idempotency", "mail:send")), timeout_seconds=60),
     Function("reminders", "functions.reminders.handler.handler",
              "Every timed communication, calendar updates and the follow-up",
-             frozenset({"table:read", "table:write", "idempotency", "mail:send", "bucket:read"}), timeout_seconds=60),
+             _needs("GetItem", "Query", "PutItem", "UpdateItem",
+                    other=("idempotency", "mail:send", "bucket:ListBucket")), timeout_seconds=60),
     Function("reports", "functions.reports.handler.handler",
              "Learning points, the host's report, the public summary and the impact note",
-             frozenset({"table:read", "table:write", "idempotency", "mail:send", "bucket:read", "bucket:write"}),
+             _needs("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem",
+                    other=("idempotency", "mail:send", "bucket:GetObject", "bucket:PutObject")),
              timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
-             frozenset({"bus:put"}), memory_mb=256),
+             _needs(other=("bus:put",)), memory_mb=256),
     Function("sweep", "functions.sweep.handler.handler",
              "Hourly: removes due timers, whose removal the publisher announces",
-             frozenset({"table:read", "table:write"}), memory_mb=256),
+             _needs("Query", "DeleteItem"), memory_mb=256),
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -15,10 +15,15 @@ import pytest  # noqa: E402
 from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.app import build_app  # noqa: E402
+from infra.config import EXAMPLE_CONTEXT  # noqa: E402
 from infra.stack import PeerLearningVisitsStack  # noqa: E402
 
 # Assets are only needed as folders: no pip run for the layer.
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+# What a deployment must say (the synth refuses to go without mail_from and the programme
+# team's address), plus the optional settings whose effect the tests check.
+CONTEXT = {**EXAMPLE_CONTEXT, "cors_origins": "https://members.example.org,https://www.example.org",
+           "alarm_email": "on-call@example.org", "public_base_url": "https://visits.example.org"}
 
 
 @dataclass(frozen=True)
@@ -28,19 +33,25 @@ class Synthesized:
     template_path: Path
     resources: dict          # the template's Resources, as plain JSON
     template: Template       # the same, for aws_cdk.assertions
+    outputs: dict            # the template's Outputs
+    mail_template_path: Path
+    mail: dict               # the mail stack's template (SES identity, configuration set)
 
     def of_type(self, cfn_type: str) -> dict[str, dict]:
         return {k: r for k, r in self.resources.items() if r["Type"] == cfn_type}
 
 
-def synthesize(outdir: Path, **kwargs) -> Synthesized:
-    app, stack = build_app(context=SKIP_BUNDLING, outdir=str(outdir), **kwargs)
+def synthesize(outdir: Path, context: dict | None = None, **kwargs) -> Synthesized:
+    app, stack = build_app(context={**SKIP_BUNDLING, **(CONTEXT if context is None else context)},
+                           outdir=str(outdir), **kwargs)
     assembly = app.synth()
-    artifact = assembly.get_stack_artifact(stack.artifact_id)
-    template_path = Path(artifact.template_full_path)
+    template_path = Path(assembly.get_stack_artifact(stack.artifact_id).template_full_path)
+    mail_path = Path(assembly.get_stack_artifact(stack.mail.artifact_id).template_full_path)
     as_json = json.loads(template_path.read_text())
     return Synthesized(stack=stack, outdir=outdir, template_path=template_path,
-                       resources=as_json["Resources"], template=Template.from_json(as_json))
+                       resources=as_json["Resources"], template=Template.from_json(as_json),
+                       outputs=as_json.get("Outputs", {}), mail_template_path=mail_path,
+                       mail=json.loads(mail_path.read_text()))
 
 
 @pytest.fixture(scope="session")

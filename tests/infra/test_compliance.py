@@ -18,8 +18,10 @@ ACCEPTED_CFN_LINT = {
 }
 
 
-def test_cfn_lint_finds_no_errors_and_only_accepted_warnings(synthesized):
-    matches = lint_file(synthesized.template_path, config=ManualArgs(regions=["eu-west-2"]))
+@pytest.mark.parametrize("which", ["service", "mail"])
+def test_cfn_lint_finds_no_errors_and_only_accepted_warnings(synthesized, which):
+    path = synthesized.template_path if which == "service" else synthesized.mail_template_path
+    matches = lint_file(path, config=ManualArgs(regions=["eu-west-2"]))
     unexpected = [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches
                   if m.rule.id not in ACCEPTED_CFN_LINT]
     assert not unexpected, "\n".join(unexpected)
