@@ -126,7 +126,7 @@ class PeerLearningVisitsStack(Stack):
         )
 
     def _bucket(self) -> s3.Bucket:
-        log_bucket = s3.Bucket(
+        log_bucket = self.access_log_bucket = s3.Bucket(
             self, "AccessLogBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,  # the only encryption S3 server access logging supports
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -477,6 +477,7 @@ class PeerLearningVisitsStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+        CfnOutput(self, "AccessLogBucketName", value=self.access_log_bucket.bucket_name)
         CfnOutput(self, "EventBusName", value=self.bus.event_bus_name)
         CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
         CfnOutput(self, "SignInUrl", value=self.user_pool_domain.base_url(),
