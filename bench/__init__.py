@@ -10,7 +10,6 @@ Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measur
   cold_start  importing each Lambda handler in a fresh process vs `import boto3`
   firing      one hourly firing of the local stack vs one DynamoDB Query; growth with items stored
   rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
-  local_memory  the local stack's memory and request time at a real year's ~500 applications vs its start
 """
 from __future__ import annotations
 
@@ -24,8 +23,6 @@ BENCHMARKS: dict[str, tuple[dict, dict]] = {
                   {"repeats": 1, "number": 1, "first_repeats": 1}),
     "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10},
                {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1}),
-    "local_memory": ({"applications": 500, "batch": 50},
-                     {"applications": 20, "batch": 5}),
     "cold_start": ({"repeats": 5},
                    {"modules": ["functions.sweep.handler"], "repeats": 1, "floor": False}),
 }

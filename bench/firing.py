@@ -81,8 +81,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
         from shared.adapters import table
         from shared.models.application import Application
         from shared.models.visit import Host, VisitFields
-        from shared.services import applications as application_store
-        from shared.services import intake
+        from shared.store import applications as application_store
         from shared.services import visits as visit_service
         from shared.settings import settings
 
@@ -140,7 +139,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
                     role="staff", job_title="Analyst", motivation="To see how another force does it. " * 5,
                     questions=["How did you start?", "What would you do differently?"], prep_call="join")
                 writer.put_item(Item=application_store.to_item(application))
-                writer.put_item(Item={**intake.guard_key(visit_id, application.email),
+                writer.put_item(Item={**application_store.guard_key(visit_id, application.email),
                                       "application_id": application.application_id})
         results["applications"] = measure("applications")
         return results

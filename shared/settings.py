@@ -1,6 +1,7 @@
 """Environment settings, read and checked once per process (at first use, not at import)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
 from pydantic import BaseModel, Field, ValidationError
@@ -33,6 +34,11 @@ class Settings(BaseModel):
     def programme_team(self) -> ProgrammeTeam:
         return ProgrammeTeam.of(name=self.programme_team_name, email=self.programme_team_email or self.mail_from,
                                 contact=self.programme_team_contact)
+
+    @property
+    def retention(self) -> timedelta:
+        """How long personal data is kept after the visit (shared/domain/retention.py)."""
+        return timedelta(days=self.retention_days)
 
 
 @lru_cache(maxsize=1)

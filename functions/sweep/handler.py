@@ -2,7 +2,7 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import clock
-from shared.adapters import timers
+from shared.store import stores
 from shared.observability import logger, metrics, tracer
 
 
@@ -11,6 +11,7 @@ from shared.observability import logger, metrics, tracer
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     now = clock.now()
+    timers = stores().timers
     fired = sum(1 for timer in timers.due(now) if timers.fire(timer))
     metrics.add_metric(name="TimersFired", unit="Count", value=fired)
     return {"fired": fired, "now": clock.iso(now)}

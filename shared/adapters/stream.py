@@ -4,10 +4,9 @@ from __future__ import annotations
 from boto3.dynamodb.types import TypeDeserializer
 
 from shared.adapters.table import plain
-from shared.models.events import TimerFired
+from shared.store import timers
 
 _deserializer = TypeDeserializer()
-TIMER_PARTITION = "TIMER"
 
 
 def _image(record: dict, which: str) -> dict:
@@ -20,10 +19,10 @@ def event_of_record(record: dict) -> tuple[str, str, dict] | None:
     name = record.get("eventName")
     if name == "REMOVE":
         old = _image(record, "OldImage")
-        if old.get("pk") != TIMER_PARTITION:
+        if not timers.is_timer(old):
             return None
-        fired = TimerFired(kind=old["kind"], timer_id=old["timer_id"], due_at=old["due_at"], **old.get("payload", {}))
-        return f"timer:{old['sk']}", fired.detail_type, fired.model_dump(mode="json")
+        event_id, fired = timers.fired_event(old)
+        return event_id, fired.detail_type, fired.model_dump(mode="json")
     new, old = _image(record, "NewImage").get("event"), _image(record, "OldImage").get("event")
     if not new or (old and old.get("id") == new.get("id")):
         return None

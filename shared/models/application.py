@@ -44,6 +44,7 @@ class Application(ApplicationIn):
     status: Status
     submitted_at: datetime
     submitted_by: str                       # the member's email, lower-cased
+    submitted_by_name: str | None = None    # the member's name, for emails to them
     updated_at: datetime
     offer_expires_at: datetime | None = None
     waitlist_position: int | None = None
@@ -57,5 +58,5 @@ class Application(ApplicationIn):
         return self.status in HOLDING
 
     def answer(self) -> dict:
-        body = self.model_dump(mode="json", exclude={"version", "submitted_by"})
+        body = self.model_dump(mode="json", exclude={"version", "submitted_by", "submitted_by_name"})
         return {k: v for k, v in body.items() if v is not None or k in ("accessibility_needs",)}

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from shared import clock
-from shared.adapters import table, timers
 from shared.domain.allocation import Applicant, Decision, Limits, WaitlistEntry, allocate, organisation_key
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
@@ -23,6 +22,9 @@ from shared.models.events import ApplicationOffered, ApplicationWaitlisted, Visi
 from shared.models.visit import Visit
 from shared.observability import logger
 from shared.services import applications, visits
+from shared.store import stores
+from shared.store.allocation import AllocationRecord, LedgerLine
+from shared.store.timers import Timer
 
 OFFER_WINDOW = timedelta(days=7)
 # No offer (and so no promotion) is made later than this before the visit; offers expire by then.
@@ -30,7 +32,6 @@ LAST_OFFER_BEFORE_VISIT = timedelta(days=2)
 LEASE_NAME = "allocation"
 LEASE_SECONDS = 75            # longer than the allocation function's timeout
 LEASE_WAIT_SECONDS = 10.0     # how long a concurrent caller waits before a 409
-LEDGER = "LEDGER"
 CANDIDATES = ("submitted", "waitlisted")
 
 
@@ -44,56 +45,48 @@ def lease(visit_id: str, name: str = LEASE_NAME, wait_seconds: float | None = No
     processes running at once, and the programme's clock may be virtual and jump by days.
     """
     holder = secrets.token_hex(8)
-    keys = {"pk": f"VISIT#{visit_id}", "sk": f"LEASE#{name}"}
+    store = stores().allocation
     give_up_at = time.time() + (LEASE_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     pause = 0.02
     while True:
         now_ms = int(time.time() * 1000)
-        try:
-            table.put({**keys, "holder": holder, "held_until_ms": now_ms + LEASE_SECONDS * 1000,
-                       "expires_at": now_ms // 1000 + 3600},
-                      condition="attribute_not_exists(pk) OR held_until_ms < :now", values={":now": now_ms})
+        if store.take_lease(visit_id, name, holder=holder, now_ms=now_ms, held_until_ms=now_ms + LEASE_SECONDS * 1000):
             break
-        except table.ConditionFailed:
-            if time.time() + pause > give_up_at:
-                raise Conflict("an allocation of this visit is already running; try again shortly") from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.4)
+        if time.time() + pause > give_up_at:
+            raise Conflict("an allocation of this visit is already running; try again shortly") from None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.4)
     try:
         yield
     finally:
-        try:
-            table.update(keys["pk"], keys["sk"], {"held_until_ms": 0}, condition="holder = :me",
-                         values={":me": holder})
-        except table.ConditionFailed:
+        if not store.release_lease(visit_id, name, holder=holder):
             logger.warning("allocation lease was taken over before release", extra={"visit_id": visit_id})
 
 
 # --- reading ---------------------------------------------------------------------------
 
-def record(visit_id: str) -> dict | None:
-    return table.get(f"VISIT#{visit_id}", "ALLOCATION")
+def record(visit_id: str) -> AllocationRecord | None:
+    return stores().allocation.record(visit_id)
 
 
 def current_applications(visit_id: str) -> list[Application]:
     """The visit's applications, each re-read consistently (the index may lag a just-made change)."""
     listed = applications.of_visit(visit_id)
-    fresh = table.get_many(applications.key(a.application_id) for a in listed)
-    return sorted((Application.model_validate(item) for item in fresh),
-                  key=lambda a: (a.submitted_at, a.application_id))
+    fresh = stores().applications.find_many(a.application_id for a in listed)
+    return sorted(fresh, key=lambda a: (a.submitted_at, a.application_id))
 
 
 def ledger(visit_id: str) -> dict[str, int]:
     """Places each organisation (casefolded) got in the programme's OTHER visits' allocations."""
     places: Counter[str] = Counter()
-    for item in table.query(LEDGER, sk_prefix="ORG#"):
-        if item.get("visit_id") != visit_id:
-            places[item["organisation_key"]] += int(item.get("places", 0))
+    for line in stores().allocation.ledger():
+        if line.visit_id != visit_id:
+            places[line.organisation_key] += line.places
     return dict(places)
 
 
-def _ledger_items(visit_id: str) -> dict[str, dict]:
-    return {i["organisation_key"]: i for i in table.query(LEDGER, sk_prefix="ORG#") if i.get("visit_id") == visit_id}
+def _ledger_lines(visit_id: str) -> dict[str, LedgerLine]:
+    return {line.organisation_key: line for line in stores().allocation.ledger() if line.visit_id == visit_id}
 
 
 # --- the answer -------------------------------------------------------------------------
@@ -192,9 +185,9 @@ def _run(visit_id: str) -> dict:
     _waitlist(visit, decision.waitlist, by_id)
     final = list(by_id.values())
     _write_ledger(visit_id, final)
-    table.put({"pk": f"VISIT#{visit_id}", "sk": "ALLOCATION", "visit_id": visit_id,
-               "first_ran_at": previous["first_ran_at"] if previous else clock.iso(now),
-               "ran_at": clock.iso(now), "runs": (previous or {}).get("runs", 0) + 1})
+    stores().allocation.save_record(AllocationRecord(
+        visit_id=visit_id, first_ran_at=previous.first_ran_at if previous else now, ran_at=now,
+        runs=(previous.runs if previous else 0) + 1))
     visit = _set_status(visit_id, from_statuses=("closed",), to="allocated")
     return _body(visit, final)
 
@@ -220,8 +213,8 @@ def _offer(visit: Visit, decision: Decision, by_id: dict[str, Application], now:
     for application_id in decision.offers:
         application = by_id[application_id]
         # The timer first: if the offer then fails to be written, the timer finds nothing to expire.
-        timers.schedule("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
-                        {"visit_id": visit.visit_id, "application_id": application_id})
+        stores().timers.schedule(Timer("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
+                                       {"visit_id": visit.visit_id, "application_id": application_id}))
         event = ApplicationOffered(visit_id=visit.visit_id, application_id=application_id,
                                    organisation=application.organisation, offer_expires_at=stamp, promotion=promotion)
         try:
@@ -259,10 +252,10 @@ def _write_ledger(visit_id: str, apps: list[Application]) -> None:
         names.setdefault(key, application.organisation)
         if application.status in HOLDING:
             places[key] += 1
-    before = _ledger_items(visit_id)
+    before = _ledger_lines(visit_id)
     for key in set(places) | set(before):
-        if before.get(key, {}).get("places") == places[key]:
+        if key in before and before[key].places == places[key]:
             continue
-        table.put({"pk": LEDGER, "sk": f"ORG#{key}#VISIT#{visit_id}", "organisation_key": key,
-                   "organisation": names.get(key) or before[key].get("organisation", key), "visit_id": visit_id,
-                   "places": places[key], "updated_at": clock.iso(clock.now())})
+        stores().allocation.save_line(LedgerLine(
+            organisation_key=key, organisation=names.get(key) or before[key].organisation, visit_id=visit_id,
+            places=places[key], updated_at=clock.now()))

@@ -1,14 +1,13 @@
-"""Reading and writing applications (items of the main table); who may act on one."""
+"""Reading and changing applications (through their store); who may act on one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared import clock
-from shared.adapters import table
 from shared.auth import Caller
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.models.application import Application
 from shared.models.events import DomainEvent
+from shared.store import stores
 
 
 @dataclass(frozen=True)
@@ -22,39 +21,21 @@ class LinkActor:
 Actor = Caller | LinkActor
 
 
-def key(application_id: str) -> dict:
-    return {"pk": f"APP#{application_id}", "sk": "APP"}
-
-
-def to_item(application: Application) -> dict:
-    stamp = clock.iso(application.submitted_at)
-    return {
-        **application.model_dump(mode="json"),
-        **key(application.application_id),
-        "gsi1pk": f"VISIT#{application.visit_id}#APPS", "gsi1sk": f"{stamp}#{application.application_id}",
-        "gsi2pk": f"PERSON#{application.email.lower()}", "gsi2sk": stamp,
-        "gsi3pk": f"PERSON#{application.submitted_by.lower()}", "gsi3sk": stamp,
-    }
-
-
 def find(application_id: str) -> Application:
-    item = table.get(**key(application_id))
-    if item is None:
+    application = stores().applications.find(application_id)
+    if application is None:
         raise NotFound(f"no application {application_id}")
-    return Application.model_validate(item)
+    return application
 
 
 def of_visit(visit_id: str) -> list[Application]:
     """Every application of a visit, oldest first."""
-    return [Application.model_validate(i) for i in table.query(f"VISIT#{visit_id}#APPS", index="gsi1")]
+    return stores().applications.of_visit(visit_id)
 
 
 def of_person(email: str) -> list[Application]:
     """Applications someone submitted or is the applicant of, oldest first."""
-    found = {a["application_id"]: a for index in ("gsi2", "gsi3")
-             for a in table.query(f"PERSON#{email.lower()}", index=index)}
-    return sorted((Application.model_validate(i) for i in found.values()),
-                  key=lambda a: (a.submitted_at, a.application_id))
+    return stores().applications.of_person(email)
 
 
 def places_held(visit_id: str) -> int:
@@ -63,22 +44,8 @@ def places_held(visit_id: str) -> int:
 
 def change(application: Application, event: DomainEvent | None, *, from_status: tuple[str, ...] | None = None,
            **changes) -> Application:
-    """Write new field values if the application is unchanged since read (and in `from_status`)."""
-    changes = {**changes, "updated_at": clock.now(), "version": application.version + 1}
-    updated = application.model_copy(update=changes)
-    values = {":version": application.version}
-    condition = "version = :version"
-    if from_status:
-        names = [f":s{i}" for i in range(len(from_status))]
-        condition += f" AND #status IN ({', '.join(names)})"
-        values |= dict(zip(names, from_status))
-    stored = {k: v for k, v in to_item(updated).items() if k not in ("pk", "sk")}
-    try:
-        table.update(f"APP#{application.application_id}", "APP", stored, event=event, condition=condition,
-                     values=values, names={"#status": "status"} if from_status else None)
-    except table.ConditionFailed as error:
-        raise Conflict("the application changed meanwhile; try again") from error
-    return updated
+    """Write new field values if the application is unchanged since read (and in `from_status`); else Conflict."""
+    return stores().applications.change(application, event, from_status=from_status, **changes)
 
 
 def authorize(application: Application, actor: Actor, *, action: str, members: bool = True,

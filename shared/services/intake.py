@@ -9,10 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared import clock
-from shared.adapters import table
 from shared.auth import Caller
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.models.application import GONE, Application, ApplicationIn
@@ -20,11 +19,9 @@ from shared.models.events import ApplicationSubmitted, ApplicationWithdrawn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.settings import settings
+from shared.store import stores
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
-# With no visit date yet, a receipt's withdraw link lasts this long after applications close.
-UNDATED_WITHDRAW_WINDOW = timedelta(days=60)
 CSV_COLUMNS = ("application_id", "visit_id", "submitted_at", "status", "organisation", "name", "email", "role",
                "job_title", "prep_call", "questions", "motivation", "accessibility_needs", "waitlist_position",
                "waitlist_reason", "offer_expires_at", "updated_at")
@@ -32,17 +29,6 @@ QUESTION_SEPARATOR = " | "
 
 
 # --- applying ---------------------------------------------------------------------------------
-
-def guard_key(visit_id: str, email: str) -> dict:
-    """The item that lets one email apply to one visit only once."""
-    return {"pk": f"VISIT#{visit_id}", "sk": f"EMAIL#{email.strip().lower()}"}
-
-
-def retention_until(visit: Visit, now: datetime) -> int:
-    """When personal data of this visit may go (epoch seconds, the table's TTL)."""
-    after = max(filter(None, (visit.ends_at, visit.starts_at, now)))
-    return int((after + timedelta(days=settings().retention_days)).timestamp())
-
 
 def _check_open(visit: Visit, now: datetime) -> None:
     if visit.status == "cancelled":
@@ -60,25 +46,15 @@ def submit(visit_id: str, body: ApplicationIn, caller: Caller) -> Application:
     _check_open(visit, now)
     application = Application(**body.model_dump(), application_id=uuid.uuid4().hex,
                               visit_id=visit_id, organisation=caller.organisation, status="submitted",
-                              submitted_at=now, submitted_by=caller.email, updated_at=now)
-    expires_at = retention_until(visit, now)
-    item = {**applications.to_item(application), "submitted_by_name": caller.name, "expires_at": expires_at}
-    guard = {**guard_key(visit_id, application.email), "application_id": application.application_id,
-             "expires_at": expires_at}
+                              submitted_at=now, submitted_by=caller.email, submitted_by_name=caller.name,
+                              updated_at=now)
     event = ApplicationSubmitted(visit_id=visit_id, application_id=application.application_id,
                                  organisation=application.organisation)
     try:
-        table.transact([
-            table.op_check(f"VISIT#{visit_id}", "VISIT", "#status = :open", values={":open": "open"},
-                           names={"#status": "status"}),
-            table.op_put(guard, condition="attribute_not_exists(pk)"),
-            table.op_put(item, event=event, condition="attribute_not_exists(pk)"),
-        ])
-    except table.ConditionFailed as error:
-        _check_open(visits.find(visit_id), clock.now())  # the visit closed or was cancelled meanwhile
-        if table.get(**guard_key(visit_id, application.email)) is None:
-            raise  # no condition of ours failed: not the caller's doing
-        raise Conflict(f"{application.email} has already applied to this visit") from error
+        stores().applications.submit(application, visit, event)
+    except Conflict:
+        _check_open(visits.find(visit_id), clock.now())  # the visit closed or was cancelled meanwhile: say which
+        raise  # the email has applied already
     return application
 
 
@@ -143,25 +119,23 @@ def withdraw(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
 
 def send_receipts(detail: dict) -> None:
     """ApplicationSubmitted → a receipt to the applicant and, if another person, to the member who applied."""
-    item = table.get(**applications.key(detail["application_id"]))
+    application = stores().applications.find(detail["application_id"])
     try:
         visit = visits.find(detail["visit_id"])
     except NotFound:
         return
-    if item is None or visit.status == "cancelled":
+    if application is None or visit.status == "cancelled":
         return
-    application = Application.model_validate(item)
     if application.status in GONE:
         return  # withdrawn before the receipt went: nothing more for them
     recipients = [(application.email, application.name, None)]
     if application.submitted_by.lower() != application.email.lower():
-        member_name = item.get("submitted_by_name") or application.submitted_by
+        member_name = application.submitted_by_name or application.submitted_by
         recipients.append((application.submitted_by, member_name, application.name))
     pending = [r for r in recipients if not outbound.already_sent(visit.visit_id, "receipt", application.application_id, r[0])]
     if not pending:
         return  # don't issue fresh links for receipts that went out already
-    until = visit.starts_at or (visit.applications_close_at + UNDATED_WITHDRAW_WINDOW)
-    withdraw_link = links.issue(application.application_id, "withdraw", until)
+    withdraw_link = links.issue(application.application_id, "withdraw", visit)
     for recipient, name, applicant in pending:
         email = outbound.compose(recipient, "receipt", name=name, visit=visit, applicant=applicant,
                                  links={"withdraw": withdraw_link})

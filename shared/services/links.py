@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared import clock
-from shared.adapters import table
+from shared.domain.links import valid_until
 from shared.errors import Conflict, NotFound
 from shared.settings import settings
+from shared.store import stores
+from shared.store.links import StoredLink
 
 # action -> (what it does, the route it stands for)
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -39,21 +41,22 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(application_id: str, action: str, expires_at: datetime) -> str:
-    """A new link URL for one application and one action, valid until `expires_at`."""
+def issue(application_id: str, action: str, visit, *, offer_expires_at: datetime | None = None) -> str:
+    """A new link URL for one application and one action; how long it lives is the one rule
+    (shared/domain/links.py), from the visit's dates (and the offer's deadline, for confirm/withdraw)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown link action {action}")
     token = secrets.token_urlsafe(24)  # 192 random bits
-    table.put({"pk": f"LINK#{_digest(token)}", "sk": "LINK", "application_id": application_id, "action": action,
-               "link_expires_at": clock.iso(expires_at), "expires_at": int(expires_at.timestamp()) + 86400})
+    expires_at = valid_until(action, visit, clock.now(), offer_expires_at=offer_expires_at)
+    stores().links.add(StoredLink(_digest(token), application_id, action, expires_at))
     return f"{settings().public_base_url.rstrip('/')}/links/{token}"
 
 
 def resolve(token: str) -> Link:
-    item = table.get(f"LINK#{_digest(token)}", "LINK") if token else None
-    if item is None:
+    stored = stores().links.find(_digest(token)) if token else None
+    if stored is None:
         raise NotFound("this link is not known")
-    link = Link(item["application_id"], item["action"], clock.parse(item["link_expires_at"]))
+    link = Link(stored.application_id, stored.action, stored.expires_at)
     if clock.now() > link.expires_at:
         raise Conflict("this link has expired")
     return link

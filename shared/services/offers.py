@@ -5,7 +5,7 @@ ApplicationWaitlisted, ApplicationExpired), each sent once through `outbound.sen
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared import clock
 from shared.errors import Conflict, NotFound
@@ -17,8 +17,6 @@ from shared.services.applications import Actor
 from shared.services.invitations import visit_invitation
 
 CLOSED_OFFER = "the offer is no longer open"
-# A withdraw link stays usable until the visit ends; with no date yet, for this long.
-UNDATED_WITHDRAW_WINDOW = timedelta(days=365)
 
 
 # --- confirming and expiring ---------------------------------------------------------------
@@ -95,10 +93,8 @@ def _live(detail: dict) -> tuple[Visit, Application] | None:
     return visit, application
 
 
-def _withdraw_link(visit: Visit, application: Application, at_least_until: datetime) -> str:
-    """A withdraw link usable until the visit ends (no date yet: for a year)."""
-    until = visit.ends_at or (clock.now() + UNDATED_WITHDRAW_WINDOW)
-    return links.issue(application.application_id, "withdraw", max(until, at_least_until))
+def _withdraw_link(visit: Visit, application: Application) -> str:
+    return links.issue(application.application_id, "withdraw", visit, offer_expires_at=application.offer_expires_at)
 
 
 def notify_offered(detail: dict) -> None:
@@ -117,8 +113,8 @@ def notify_offered(detail: dict) -> None:
     email = outbound.compose(
         application.email, "offer", (visit_invitation(visit, application),), name=application.name, visit=visit,
         confirm_by=deadline, promotion=bool(detail.get("promotion")),
-        links={"confirm": links.issue(application.application_id, "confirm", deadline),
-               "withdraw": _withdraw_link(visit, application, deadline)})
+        links={"confirm": links.issue(application.application_id, "confirm", visit, offer_expires_at=deadline),
+               "withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
@@ -136,7 +132,7 @@ def notify_waitlisted(detail: dict) -> None:
         return
     email = outbound.compose(application.email, "waitlist", name=application.name, visit=visit,
                              position=application.waitlist_position, reason=application.waitlist_reason,
-                             links={"withdraw": _withdraw_link(visit, application, clock.now())})
+                             links={"withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 

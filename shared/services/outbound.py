@@ -11,10 +11,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from shared import clock
-from shared.adapters import table
 from shared.adapters.mailer import Attachment, Email, Mailer, SesMailer
 from shared.domain.rendering import render_email
+from shared.errors import NotFound
+from shared.models.visit import Visit
+from shared.services import visits
 from shared.settings import settings
+from shared.store import stores
+from shared.store.sent import SentRecord
 
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -47,39 +51,38 @@ def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...
                  attachments=tuple(a for a in attachments if a is not None))
 
 
-def sent_key(visit_id: str, kind: str, occasion: str, recipient: str) -> dict:
-    return {"pk": f"VISIT#{visit_id}", "sk": f"SENT#{kind}#{occasion}#{recipient.lower()}"}
-
-
 def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email: Email,
-              due_at: datetime | None = None, application_id: str | None = None) -> bool:
+              due_at: datetime | None = None, application_id: str | None = None,
+              visit: Visit | None = None) -> bool:
     """Send `email` unless this (visit, kind, occasion, recipient) was already sent; True if sent now.
 
     `occasion` tells apart what must be sent again: a date version, a week, an offer round.
+    The record is kept as long as the visit's personal data (pass `visit` when at hand; else it is read).
     """
     now = clock.now()
-    keys = sent_key(visit_id, kind, occasion, recipient)
-    record = {**keys, "kind": kind, "occasion": occasion, "to": [recipient], "visit_id": visit_id,
-              "claimed_at": clock.iso(now), "due_at": clock.iso(due_at or now), "subject": email.subject,
-              "expires_at": int((now + timedelta(days=settings().retention_days)).timestamp())}
-    if application_id:
-        record["application_id"] = application_id
-    try:
-        table.put(record, condition="attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND claimed_at < :stale)",
-                  values={":stale": clock.iso(now - STALE_CLAIM)})
-    except table.ConditionFailed:
+    sent = stores().sent
+    record = SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,
+                        due_at=due_at or now, subject=email.subject, application_id=application_id)
+    if not sent.claim(record, visit=visit or _visit(visit_id), stale_before=now - STALE_CLAIM):
         return False
     message_id = mailer().send(email)
-    table.update(keys["pk"], keys["sk"], {"sent_at": clock.iso(clock.now()), "message_id": message_id})
+    sent.mark_sent(record, sent_at=clock.now(), message_id=message_id)
     return True
+
+
+def _visit(visit_id: str) -> Visit | None:
+    try:
+        return visits.find(visit_id)
+    except NotFound:
+        return None  # an email about a visit gone is still kept the minimum time
 
 
 def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
     """Checked before composing, so a re-delivered event issues no fresh links."""
-    record = table.get(**sent_key(visit_id, kind, occasion, recipient))
-    return bool(record and record.get("sent_at"))
+    record = stores().sent.find(visit_id, kind, occasion, recipient)
+    return bool(record and record.sent_at)
 
 
-def sent_records(visit_id: str) -> list[dict]:
+def sent_records(visit_id: str) -> list[SentRecord]:
     """What was sent (or claimed) for a visit, for its timeline."""
-    return table.query(f"VISIT#{visit_id}", sk_prefix="SENT#")
+    return stores().sent.of_visit(visit_id)

@@ -4,9 +4,7 @@ The calendar events themselves are built in shared/services/invitations.py.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 
-from shared import clock
 from shared.adapters import documents
 from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
@@ -24,8 +22,6 @@ from shared.models.parsing import parse_body
 MATERIAL_PREFIX = "visits/{visit_id}/background/"
 MAX_ATTACHED_BYTES = 5 * 1024 * 1024
 TEXT_TYPES = ("text/plain", "text/markdown")
-# With no call or visit date yet, a prep-call link stays valid this long.
-UNDATED_LINK_WINDOW = timedelta(days=365)
 
 
 # --- the visitor's answer ----------------------------------------------------------------------
@@ -50,8 +46,7 @@ def set_prep_call(application_id: str, body: dict, actor: Actor) -> tuple[int, d
 # --- emails ---------------------------------------------------------------------------------------
 
 def _prep_call_link(visit: Visit, application: Application) -> str:
-    until = visit.prep_call_at or visit.starts_at or clock.now() + UNDATED_LINK_WINDOW
-    return links.issue(application.application_id, "prep_call", max(until, clock.now() + timedelta(hours=1)))
+    return links.issue(application.application_id, "prep_call", visit)
 
 
 def on_confirmed(detail: dict) -> None:

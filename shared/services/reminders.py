@@ -8,11 +8,10 @@ email through `outbound.send_once`, keyed on (kind, occasion, recipient).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 from shared import clock
-from shared.adapters import table, timers
 from shared.adapters.mailer import Email
 from shared.domain import plan as planning
 from shared.errors import NotFound
@@ -22,6 +21,8 @@ from shared.observability import logger
 from shared.services import applications, follow_up, links, outbound, preparation, visits
 from shared.services.invitations import call_invitation, visit_invitation
 from shared.services.outbound import already_sent
+from shared.store import stores
+from shared.store.timers import Timer
 
 HOST = "host"
 
@@ -39,7 +40,7 @@ def plan_visit(visit_id: str) -> int:
         payload = {"visit_id": visit_id, "occasion": item.occasion}
         if item.timer_kind == planning.COMMUNICATION:
             payload["communication"] = item.kind
-        timers.schedule(item.timer_kind, item.due_at, item.timer_id(visit_id), payload)
+        stores().timers.schedule(Timer(item.timer_kind, item.due_at, item.timer_id(visit_id), payload))
     return len(items)
 
 
@@ -83,9 +84,7 @@ def _calendar_update(visit: Visit, application: Application, event: str, occasio
 
 
 def _withdraw_link(visit: Visit, application: Application) -> str:
-    """A withdraw link usable until the visit ends (no date yet: for a year)."""
-    until = visit.ends_at or (clock.now() + timedelta(days=365))
-    return links.issue(application.application_id, "withdraw", max(until, clock.now() + timedelta(hours=1)))
+    return links.issue(application.application_id, "withdraw", visit)
 
 
 # --- a timed communication is due -------------------------------------------------------------------
@@ -128,7 +127,7 @@ def recipients(visit: Visit, kind: str, apps: list[Application] | None = None) -
 
 def has_answered(application_id: str) -> bool:
     """Learning points are stored by the reports function at APP#{aid} / POINTS."""
-    return table.get(f"APP#{application_id}", "POINTS") is not None
+    return stores().learning.points_of(application_id) is not None
 
 
 def _send_to_host(visit: Visit, item: planning.PlannedItem) -> bool:
@@ -158,8 +157,7 @@ def _learning_points(template: str) -> Callable[[Visit, Application, str], Email
     def build(visit: Visit, application: Application, kind: str) -> Email:
         deadline = _points_deadline(visit)
         return outbound.compose(application.email, template, name=application.name, visit=visit, deadline=deadline,
-                     links={"learning_points": links.issue(application.application_id, "learning_points",
-                                                           deadline)})
+                     links={"learning_points": links.issue(application.application_id, "learning_points", visit)})
     return build
 
 
@@ -219,7 +217,6 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
 def _was_sent_call_event(visit_id: str, recipient: str) -> bool:
     """Whether `recipient` holds the call's calendar event: its invitation or an update of it went out
     while the call was set (occasion `call{n}`, n >= 1)."""
-    suffix = f"#{recipient.lower()}"
-    return any(record["sk"].endswith(suffix) and record.get("occasion") != "call0" and record.get("sent_at")
+    return any(record.recipient.lower() == recipient.lower() and record.occasion != "call0" and record.sent_at
                for kind in ("prep_call_invite", "calendar_update")
-               for record in table.query(f"VISIT#{visit_id}", sk_prefix=f"SENT#{kind}#call"))
+               for record in stores().sent.of_visit(visit_id, kind=kind, occasion_prefix="call"))

@@ -22,7 +22,7 @@ from datetime import datetime
 
 
 from shared import clock
-from shared.adapters import documents, table
+from shared.adapters import documents
 from shared.adapters.mailer import Attachment
 from shared.domain import plan as planning
 from shared.domain import report as domain
@@ -34,12 +34,12 @@ from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
 from shared.services import applications, learning, outbound, visits
 from shared.settings import settings
+from shared.store import stores
+from shared.store.reports import HiddenPoint, ReportRecord
 
 REPORT_DUE_AFTER = planning.DATE_OFFSETS["report_to_host"]
 IMPACT_DUE_AFTER = planning.DATE_OFFSETS["impact_note"]
 HOST_KIND, IMPACT_KIND = "report_to_host", "impact_note"
-HIDDEN = "HIDDEN_POINTS"
-ASSEMBLING, PUBLISHED = "assembling", "published"
 ATTEMPTS = 5
 
 
@@ -91,32 +91,21 @@ def impact_due(detail: dict) -> None:
 def assemble(visit_id: str) -> None:
     """Assemble, publish and deliver the visit's report; any number of calls, one report and one email."""
     visit = visits.find(visit_id)
-    key = learning.report_key(visit_id)
-    claim = {**key, "visit_id": visit_id, "status": ASSEMBLING, "claimed_at": clock.iso(clock.now()),
-             "occasion": planning.date_occasion(visit),
-             "expires_at": learning.retention_until(visit, clock.now())}
-    try:
-        table.put_new(claim)
-    except table.ConditionFailed:
-        claim = table.get(**key) or claim
-    if claim.get("status") != PUBLISHED:
+    claim = stores().reports.claim(visit_id, occasion=planning.date_occasion(visit), claimed_at=clock.now(),
+                                   visit=visit)
+    if not claim.published:
         _complete(visit, claim)
-    _deliver(visit, claim.get("occasion") or planning.date_occasion(visit))
+    _deliver(visit, claim.occasion or planning.date_occasion(visit))
 
 
-def _complete(visit: Visit, claim: dict) -> None:
-    snapshot = _snapshot(visit, assembled_at=clock.parse(claim["claimed_at"]))
+def _complete(visit: Visit, claim: ReportRecord) -> None:
+    snapshot = _snapshot(visit, assembled_at=claim.claimed_at)
     keys = _store(visit.visit_id, 1, snapshot, _hidden(visit.visit_id))
-    key = learning.report_key(visit.visit_id)
-    try:
-        table.update(key["pk"], key["sk"], {
-            "status": PUBLISHED, "doc_version": 1, "documents": keys, "assembled_at": clock.iso(snapshot.assembled_at),
-            "published_at": clock.iso(clock.now()), "visitors": len(snapshot.visitors),
-            "organisations": len(domain.organisations(snapshot)),
-        }, event=ReportPublished(visit_id=visit.visit_id, report_key=keys["report_html"]),
-            condition="#status = :assembling", names={"#status": "status"}, values={":assembling": ASSEMBLING})
-    except table.ConditionFailed:
-        pass  # another run published the same snapshot first
+    # False when another run published the same snapshot first.
+    stores().reports.publish(visit.visit_id, documents=keys, assembled_at=snapshot.assembled_at,
+                             published_at=clock.now(), visitors=len(snapshot.visitors),
+                             organisations=len(domain.organisations(snapshot)),
+                             event=ReportPublished(visit_id=visit.visit_id, report_key=keys["report_html"]))
 
 
 def _snapshot(visit: Visit, assembled_at: datetime) -> domain.Report:
@@ -126,11 +115,11 @@ def _snapshot(visit: Visit, assembled_at: datetime) -> domain.Report:
                                questions=list(a.questions)) for a in confirmed]
     contributions = []
     for application in confirmed:
-        item = learning.points_of(application.application_id)
-        if item is not None:
+        sent = learning.points_of(application.application_id)
+        if sent is not None:
             contributions.append(domain.Contribution(
-                application_id=application.application_id, points=item["points"], will_adopt=item.get("will_adopt"),
-                public=bool(item.get("public", True)), submitted_at=clock.parse(item["submitted_at"])))
+                application_id=application.application_id, points=sent.points, will_adopt=sent.will_adopt,
+                public=sent.public, submitted_at=sent.submitted_at))
     report_visit = domain.ReportVisit(
         visit_id=visit.visit_id, title=visit.title, theme=visit.theme, host_organisation=visit.host.organisation,
         host_contact_name=visit.host.contact_name, host_contact_email=visit.host.contact_email, venue=visit.venue,
@@ -164,7 +153,7 @@ def _deliver(visit: Visit, occasion: str) -> None:
         return
     item = _published(visit.visit_id)
     snapshot = _load(item)
-    printable = documents.get(item["documents"]["report_html"])
+    printable = documents.get(item.documents["report_html"])
     attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
     email = outbound.compose(
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
@@ -182,22 +171,22 @@ def full_report(visit_id: str) -> dict:
     visits.find(visit_id)
     item = _published(visit_id)
     view = domain.coordinator_view(_load(item), _hidden(visit_id))
-    return {"visit_id": visit_id, **view, "version": item["doc_version"], "published_at": item["published_at"],
-            "documents": item["documents"]}
+    return {"visit_id": visit_id, **view, "version": item.doc_version, "published_at": clock.iso(item.published_at),
+            "documents": item.documents}
 
 
 def public_summary(visit_id: str) -> dict:
     """The published summary (no names, no emails): 404 before the report is assembled."""
     item = _published(visit_id)
-    stored = documents.get(item["documents"]["summary_json"])
+    stored = documents.get(item.documents["summary_json"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
-    return {**json.loads(stored.content), "published_at": item["published_at"]}
+    return {**json.loads(stored.content), "published_at": clock.iso(item.published_at)}
 
 
 def public_summary_html(visit_id: str) -> str:
     item = _published(visit_id)
-    stored = documents.get(item["documents"]["summary_html"])
+    stored = documents.get(item.documents["summary_html"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
     return stored.content.decode("utf-8")
@@ -215,12 +204,12 @@ def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
         application = None
     if application is None or application.visit_id != visit_id:
         raise Invalid({"application_id": "not an application of this visit"})
-    item = table.get(**learning.report_key(visit_id))
-    if item is not None and item.get("status") == PUBLISHED:
+    item = stores().reports.find(visit_id)
+    if item is not None and item.published:
         points = domain.points_of(_load(item), request.application_id)
     else:
         stored = learning.points_of(request.application_id)
-        points = stored["points"] if stored else None
+        points = stored.points if stored else None
     if not points:
         raise Invalid({"application_id": "no learning points from this application"})
     if request.index >= len(points):
@@ -235,44 +224,33 @@ def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
 
 def _add_hidden(visit_id: str, point: domain.HiddenPoint) -> bool:
     """Record the hidden point; False when it was hidden already."""
-    entry = {"application_id": point.application_id, "index": point.index, "text": point.text}
+    entry = HiddenPoint(application_id=point.application_id, index=point.index, text=point.text)
+    visit = visits.find(visit_id)
     for _ in range(ATTEMPTS):
-        current = table.get(f"VISIT#{visit_id}", HIDDEN)
-        entries = current["points"] if current else []
-        if entry in entries:
+        current = stores().reports.hidden(visit_id)
+        if entry in current.points:
             return False
-        item = {"pk": f"VISIT#{visit_id}", "sk": HIDDEN, "visit_id": visit_id, "points": [*entries, entry],
-                "expires_at": current["expires_at"] if current else learning.retention_until(
-                    visits.find(visit_id), clock.now())}
         event = SummaryPointHidden(visit_id=visit_id, application_id=point.application_id, index=point.index)
         try:
-            if current:
-                table.replace(item, expected_version=current["version"], event=event)
-            else:
-                table.put_new({**item, "version": 1}, event=event)
+            stores().reports.save_hidden(current.model_copy(update={"points": [*current.points, entry]}), visit, event)
             return True
-        except table.ConditionFailed:
+        except Conflict:
             continue
     raise Conflict("the hidden points keep changing; try again")
 
 
 def _republish(visit_id: str) -> bool:
     """A new version of the published documents with the current hidden points; False before assembly."""
-    key = learning.report_key(visit_id)
     for _ in range(ATTEMPTS):
-        item = table.get(**key)
-        if item is None or item.get("status") != PUBLISHED:
+        item = stores().reports.find(visit_id)
+        if item is None or not item.published:
             return False
-        version = int(item["doc_version"])
+        version = item.doc_version
         keys = _store(visit_id, version + 1, _load(item), _hidden(visit_id))
-        try:
-            table.update(key["pk"], key["sk"], {"doc_version": version + 1, "documents": keys,
-                                                "published_at": clock.iso(clock.now())},
-                         event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"]),
-                         condition="doc_version = :version", values={":version": version})
+        if stores().reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
+                                      event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
             return True
-        except table.ConditionFailed:
-            continue  # published meanwhile: publish again, with every hidden point
+        # published meanwhile: publish again, with every hidden point
     raise Conflict("the report keeps changing; try again")
 
 
@@ -296,32 +274,30 @@ def _confirmed(visit_id: str) -> list[Application]:
     return [a for a in applications.of_visit(visit_id) if a.status == "confirmed"]
 
 
-def _published(visit_id: str) -> dict:
-    item = table.get(**learning.report_key(visit_id))
-    if item is None or item.get("status") != PUBLISHED:
+def _published(visit_id: str) -> ReportRecord:
+    item = stores().reports.find(visit_id)
+    if item is None or not item.published:
         raise NotFound(f"the report of visit {visit_id} is not assembled yet")
     return item
 
 
-def _load(item: dict) -> domain.Report:
-    stored = documents.get(item["documents"]["report_json"])
+def _load(item: ReportRecord) -> domain.Report:
+    stored = documents.get(item.documents["report_json"])
     if stored is None:
-        raise NotFound(f"the report document {item['documents']['report_json']} is missing")
+        raise NotFound(f"the report document {item.documents['report_json']} is missing")
     return domain.Report.model_validate_json(stored.content)
 
 
 def _hidden(visit_id: str) -> list[domain.HiddenPoint]:
-    item = table.get(f"VISIT#{visit_id}", HIDDEN)
-    return [domain.HiddenPoint(e["application_id"], int(e["index"]), e["text"]) for e in (item or {}).get("points", [])]
+    return [domain.HiddenPoint(h.application_id, h.index, h.text) for h in stores().reports.hidden(visit_id).points]
 
 
 def _impact_of(application: Application) -> dict:
     """One visitor's reflections (by week) and what they said they would adopt, unattributed."""
-    reflections = sorted(table.query(f"APP#{application.application_id}", sk_prefix="REFLECTION#"),
-                         key=lambda r: (int(r.get("week", 0)), r.get("recorded_at") or r.get("submitted_at") or ""))
+    reflections = stores().learning.reflections_of(application.application_id)
     points = learning.points_of(application.application_id)
-    return {"reflections": [f"Week {r['week']}: {r['text']}" for r in reflections if r.get("text")],
-            "adoption": (points or {}).get("will_adopt")}
+    return {"reflections": [f"Week {r.week}: {r.text}" for r in reflections if r.text],
+            "adoption": points.will_adopt if points else None}
 
 
 def _send_impact(visit: Visit, recipient: str, name: str, audience: str, notes: list[dict]) -> None:

@@ -17,13 +17,14 @@ def timeline(visit_id: str) -> dict:
     visit = visits.find(visit_id)
     sent: dict[tuple[str, str], dict] = {}
     for record in outbound.sent_records(visit_id):
-        group = sent.setdefault((record["kind"], record["occasion"]), {
-            "kind": record["kind"], "occasion": record["occasion"], "due_at": record.get("due_at") or record["claimed_at"],
-            "to": [], "_sent": []})
-        group["to"] += [t for t in record.get("to", []) if t not in group["to"]]
-        group["due_at"] = min(group["due_at"], record.get("due_at") or record["claimed_at"])
-        if record.get("sent_at"):
-            group["_sent"].append(record["sent_at"])
+        due_at = clock.iso(record.due_at)
+        group = sent.setdefault((record.kind, record.occasion), {
+            "kind": record.kind, "occasion": record.occasion, "due_at": due_at, "to": [], "_sent": []})
+        if record.recipient not in group["to"]:
+            group["to"].append(record.recipient)
+        group["due_at"] = min(group["due_at"], due_at)
+        if record.sent_at:
+            group["_sent"].append(clock.iso(record.sent_at))
     items = []
     for group in sent.values():
         sent_at = group.pop("_sent")

@@ -6,45 +6,42 @@ import uuid
 from pydantic import ValidationError
 
 from shared import clock
-from shared.adapters import table, timers
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models.events import VisitCancelled, VisitCreated, VisitScheduleChanged, VisitUpdated
 from shared.models.parsing import invalid_from
 from shared.models.visit import Visit, VisitFields
 from shared.services import applications
+from shared.store import stores
+from shared.store.timers import Timer
 
 DATE_FIELDS = ("starts_at", "ends_at", "venue")
 CALL_FIELDS = ("prep_call_at", "prep_call_dial_in")
 
 
-def _item(visit: Visit) -> dict:
-    return {**visit.model_dump(mode="json"), "pk": f"VISIT#{visit.visit_id}", "sk": "VISIT",
-            "gsi1pk": "VISITS", "gsi1sk": f"{clock.iso(visit.created_at)}#{visit.visit_id}"}
-
-
 def _plan_close(visit: Visit) -> None:
-    timers.schedule("applications_close", visit.applications_close_at,
-                    f"close#{visit.visit_id}#{clock.iso(visit.applications_close_at)}", {"visit_id": visit.visit_id})
+    stores().timers.schedule(Timer("applications_close", visit.applications_close_at,
+                                   f"close#{visit.visit_id}#{clock.iso(visit.applications_close_at)}",
+                                   {"visit_id": visit.visit_id}))
 
 
 def create(fields: VisitFields) -> Visit:
     now = clock.now()
     visit = Visit(**fields.model_dump(), visit_id=uuid.uuid4().hex, created_at=now, updated_at=now,
                   date_version=1 if fields.starts_at else 0, call_version=1 if fields.prep_call_at else 0)
-    table.put_new(_item(visit), event=VisitCreated(visit_id=visit.visit_id))
+    stores().visits.create(visit, VisitCreated(visit_id=visit.visit_id))
     _plan_close(visit)
     return visit
 
 
 def find(visit_id: str) -> Visit:
-    item = table.get(f"VISIT#{visit_id}", "VISIT")
-    if item is None:
+    visit = stores().visits.find(visit_id)
+    if visit is None:
         raise NotFound(f"no visit {visit_id}")
-    return Visit.model_validate(item)
+    return visit
 
 
 def all_visits() -> list[Visit]:
-    return [Visit.model_validate(i) for i in table.query("VISITS", index="gsi1")]
+    return stores().visits.all()
 
 
 def merge_patch(current: dict, patch: dict) -> dict:
@@ -85,16 +82,14 @@ def patch(visit_id: str, changes: dict) -> Visit:
                                   call_version=updated.call_version, date_changed=date_changed,
                                   call_changed=call_changed)
              if date_changed or call_changed else VisitUpdated(visit_id=visit_id))
-    _save(updated, visit.version, event)
+    stored = stores().visits.replace(updated, event)
     if fields.applications_close_at != visit.applications_close_at:
-        _plan_close(updated)
-    return updated.model_copy(update={"version": visit.version + 1})
+        _plan_close(stored)
+    return stored
 
 
 def set_status(visit: Visit, status: str, event=None) -> Visit:
-    updated = visit.model_copy(update={"status": status, "updated_at": clock.now()})
-    _save(updated, visit.version, event)
-    return updated.model_copy(update={"version": visit.version + 1})
+    return stores().visits.replace(visit.model_copy(update={"status": status, "updated_at": clock.now()}), event)
 
 
 def cancel(visit_id: str) -> Visit:
@@ -103,9 +98,3 @@ def cancel(visit_id: str) -> Visit:
         return visit
     return set_status(visit, "cancelled", VisitCancelled(visit_id=visit_id))
 
-
-def _save(visit: Visit, expected_version: int, event) -> None:
-    try:
-        table.replace(_item(visit), expected_version=expected_version, event=event)
-    except table.ConditionFailed as error:
-        raise Conflict("the visit changed meanwhile; try again") from error

@@ -23,6 +23,7 @@ from shared.errors import Conflict, Forbidden
 from shared.models.application import Application
 from shared.models.events import ApplicationWithdrawn
 from shared.models.visit import VisitFields
+from shared.store import applications as application_items
 from shared.services import applications, outbound, visits
 from shared.topology import RULES
 from tests.conftest import TEST_ENV
@@ -121,7 +122,7 @@ class World:
                 name=f"{slug.title()} Visitor {self.minute}", email=f"visitor{self.minute}@{slug}.example",
                 role="police", job_title="Inspector", motivation="To learn", questions=["How?"], prep_call="join",
                 submitted_at=at, submitted_by=f"lead@{slug}.example", updated_at=at)
-            table.put(applications.to_item(application))
+            table.put(application_items.to_item(application))
             made.append(application)
         return made
 

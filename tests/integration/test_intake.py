@@ -333,7 +333,7 @@ def test_receipt_goes_once_to_the_applicant_and_the_member_even_when_delivered_t
     assert "Hello Sam Smith" in to_applicant.text
     assert "on behalf of Sam Smith" in to_member.text
     sent = outbound.sent_records(visit_id)
-    assert {(r["kind"], r["occasion"]) for r in sent} == {("receipt", answer["application_id"])} and len(sent) == 2
+    assert {(r.kind, r.occasion) for r in sent} == {("receipt", answer["application_id"])} and len(sent) == 2
 
 
 def test_receipt_to_a_member_applying_for_themself_goes_once(world):
@@ -353,7 +353,7 @@ def test_the_receipts_withdraw_link_withdraws(world):
     token = url.rsplit("/", 1)[-1]
     status, described = call(visits_api, "GET", f"/links/{token}", "/links/{token}", path_parameters={"token": token})
     assert status == 200 and described["action"] == "withdraw"
-    assert described["expires_at"] == clock.iso(STARTS)
+    assert described["expires_at"] == clock.iso(STARTS + timedelta(hours=6))  # the one rule: until the visit ends
     status, withdrawn = call(visits_api, "POST", f"/links/{token}", "/links/{token}", {},
                              path_parameters={"token": token})
     assert status == 200 and withdrawn["status"] == "withdrawn"

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 import boto3
 
 from shared import clock
-from shared.adapters import table, timers
+from shared.adapters import table
+from shared.store import stores
+from shared.store.timers import Timer
 from shared.models.events import VisitCreated
 from tests.conftest import TEST_ENV
 from tests.helpers import Context
@@ -61,8 +63,9 @@ def test_the_sweep_fires_only_due_timers_and_their_removal_is_published(aws):
     now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
     clock.use(FixedClock(now))
     try:
-        timers.schedule("applications_close", now, "close#v1", {"visit_id": "v1"})
-        timers.schedule("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1", {"application_id": "a1"})
+        stores().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
+        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1",
+                                       {"application_id": "a1"}))
         assert sweep({}, Context())["fired"] == 1
         assert sweep({}, Context())["fired"] == 0
     finally:

@@ -13,11 +13,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared import clock
-from shared.adapters import documents, table, timers
+from shared.adapters import documents, table
+from shared.store import stores
+from shared.store.learning import LearningPoints
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
-from shared.models.events import TimerFired
+from shared.models.events import LearningPointsSubmitted, TimerFired
 from shared.models.visit import VisitFields
+from shared.store import applications as application_items
 from shared.services import applications, outbound, visits
 from tests.helpers import COORDINATOR, Context, call, envelope, member, sqs_event
 
@@ -76,7 +79,7 @@ def world(aws):
                 application_id=f"app-{name}", visit_id=visit.visit_id, organisation=organisation, status=status,
                 submitted_at=at, submitted_by=SUBMITTER if organisation == "Kent Police" else email_of(name),
                 updated_at=at, attending_prep_call=prep_call == "join")
-            table.put(applications.to_item(application))
+            table.put(application_items.to_item(application))
             ids[name] = application.application_id
         yield World(handler, fixed, mailer, visit.visit_id, ids)
     finally:
@@ -99,12 +102,13 @@ class World:
         """Move the clock and fire every due timer as the sweep and the publisher would (in due order)."""
         self.clock.moment = to
         fired = []
+        timers = stores().timers
         for timer in timers.due(to):
             assert timers.fire(timer)
-            detail = TimerFired(kind=timer["kind"], timer_id=timer["timer_id"], due_at=timer["due_at"],
-                                **timer["payload"]).model_dump(mode="json")
+            detail = TimerFired(kind=timer.kind, timer_id=timer.timer_id, due_at=clock.iso(timer.due_at),
+                                **timer.payload).model_dump(mode="json")
             fired.append(detail)
-            if timer["kind"] == "communication":  # report_due / impact_due belong to the reports function
+            if timer.kind == "communication":  # report_due / impact_due belong to the reports function
                 self.deliver("TimerFired", detail)
         return fired
 
@@ -113,7 +117,7 @@ class World:
 
     def kinds_to(self, name: str) -> list[str]:
         """The sent records' kinds for a recipient (what the timeline calls them)."""
-        return sorted(r["kind"] for r in outbound.sent_records(self.visit_id) if email_of(name) in r["to"])
+        return sorted(r.kind for r in outbound.sent_records(self.visit_id) if r.recipient == email_of(name))
 
     def api(self, method: str, path: str, resource: str, body=None, claims=None, **params):
         return call(self.handler, method, path, resource, body, claims=claims, path_parameters=params)
@@ -214,7 +218,11 @@ def test_learning_points_reminder_goes_only_to_those_who_have_not_answered(world
     for name in ("alice", "bob"):
         [request] = [e for e in world.to(name) if "learning points" in e.subject.lower()]
         assert "/links/" in request.text
-    table.put({"pk": f"APP#{world.ids['alice']}", "sk": "POINTS", "points": ["Huddles work"]})
+    stores().learning.submit_points(
+        LearningPoints(application_id=world.ids["alice"], visit_id=world.visit_id, organisation="Kent Police",
+                       points=["Huddles work"], submitted_at=START + timedelta(days=2)),
+        visits.find(world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id, application_id=world.ids["alice"],
+                                                             organisation="Kent Police"))
     world.advance(START + timedelta(days=6))
     assert "learning_points_reminder" not in world.kinds_to("alice")
     assert world.kinds_to("bob").count("learning_points_reminder") == 1

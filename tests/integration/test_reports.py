@@ -12,7 +12,11 @@ from shared.adapters import documents, table
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
 from shared.models.visit import VisitFields
-from shared.services import applications, links, outbound, visits
+from shared.store import applications as application_items
+from shared.store import stores
+from shared.store.learning import Reflection
+from shared.models.events import ReflectionRecorded
+from shared.services import links, outbound, visits
 from tests.conftest import TEST_ENV
 from tests.helpers import COORDINATOR, Context, call, envelope, member, sqs_event
 
@@ -101,7 +105,7 @@ def world(aws):
             "venue": "Hutton HQ", "starts_at": clock.iso(STARTS), "capacity": 8,
             "applications_close_at": "2026-12-01T00:00:00Z"}))
         for aid, (name, email, organisation, lead, status) in PEOPLE.items():
-            table.put(applications.to_item(Application(
+            table.put(application_items.to_item(Application(
                 application_id=aid, visit_id=visit.visit_id, organisation=organisation, status=status,
                 submitted_at=fixed.moment, updated_at=fixed.moment, submitted_by=lead, name=name, email=email,
                 role="police", job_title="Inspector", motivation="To learn", prep_call="join",
@@ -158,7 +162,7 @@ def test_the_email_link_sends_points_with_the_same_body(world):
     from functions.visits.handler import handler as visits_handler
 
     world.at(STARTS + timedelta(days=1))
-    url = links.issue("a-orla", "learning_points", STARTS + timedelta(days=14))
+    url = links.issue("a-orla", "learning_points", visits.find(world.visit_id))
     token = url.rsplit("/", 1)[-1]
     status, answer = call(visits_handler, "POST", f"/links/{token}", "/links/{token}", {"points": ["Via the link"]},
                           path_parameters={"token": token})
@@ -288,9 +292,12 @@ def test_the_impact_note_goes_to_the_coordinators_and_each_organisations_lead_on
     world.submit("a-kim", {"points": ["Huddles"], "will_adopt": "Daily huddles"})
     reflections = {("a-kim", 2): "We piloted huddles on one shift", ("a-orla", 3): "Shared the board idea with staff",
                    ("a-wes", 1): "Withdrawn people are not counted"}
+    visit = visits.find(world.visit_id)
     for (aid, week), text in reflections.items():
-        table.put({"pk": f"APP#{aid}", "sk": f"REFLECTION#{week}", "week": week, "text": text,
-                   "submitted_at": clock.iso(STARTS + timedelta(days=7 * week))})
+        stores().learning.record_reflection(
+            Reflection(application_id=aid, visit_id=world.visit_id, week=week, text=text,
+                       recorded_at=STARTS + timedelta(days=7 * week)),
+            visit, ReflectionRecorded(visit_id=world.visit_id, application_id=aid, organisation="-", week=week))
     world.at(STARTS + timedelta(days=43))
     world.timer("impact_due")
     world.timer("impact_due")

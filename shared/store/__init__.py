@@ -1,0 +1,73 @@
+"""Stores: one per kind of item, each behind a Protocol, in DynamoDB or in memory.
+
+A store owns its items' key formats and index names, the mapping between item and model,
+how long what it writes is kept (`shared/domain/retention.py`), the event written on the
+changed item itself, and turning a failed condition into `Conflict`. Services reach their
+stores through `stores()`: the DynamoDB ones, built on first use (a Lambda's entry pays for
+nothing it does not touch), unless a test or tool chose others with `use(...)`.
+
+The in-memory stores honour the same conditions and all-or-nothing operations (one lock over
+one `Memory`) and record the events they write in order, as the table's stream would; one
+contract suite (tests/stores) runs against both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from shared.settings import settings
+
+from shared.store.allocation import AllocationStore, DynamoAllocation, MemoryAllocation
+from shared.store.applications import ApplicationStore, DynamoApplications, MemoryApplications
+from shared.store.learning import DynamoLearning, LearningStore, MemoryLearning
+from shared.store.reports import DynamoReports, MemoryReports, ReportStore
+from shared.store.links import DynamoLinks, LinkStore, MemoryLinks
+from shared.store.memory import Memory
+from shared.store.sent import DynamoSent, MemorySent, SentStore
+from shared.store.timers import DynamoTimers, MemoryTimers, TimerStore
+from shared.store.visits import DynamoVisits, MemoryVisits, VisitStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    links: LinkStore
+    sent: SentStore
+    timers: TimerStore
+    visits: VisitStore
+    applications: ApplicationStore
+    learning: LearningStore
+    reports: ReportStore
+    allocation: AllocationStore
+    memory: Memory | None = None   # the in-memory database behind them, if that is what they are
+
+
+@lru_cache(maxsize=1)
+def dynamodb() -> Stores:
+    retention = settings().retention
+    return Stores(links=DynamoLinks(), sent=DynamoSent(retention), timers=DynamoTimers(), visits=DynamoVisits(),
+                  applications=DynamoApplications(retention), learning=DynamoLearning(retention),
+                  reports=DynamoReports(retention), allocation=DynamoAllocation())
+
+
+def in_memory(memory: Memory | None = None, retention: timedelta | None = None) -> Stores:
+    memory, retention = memory or Memory(), retention or settings().retention
+    return Stores(links=MemoryLinks(memory), sent=MemorySent(memory, retention), timers=MemoryTimers(memory),
+                  visits=MemoryVisits(memory), applications=MemoryApplications(memory, retention),
+                  learning=MemoryLearning(memory, retention), reports=MemoryReports(memory, retention),
+                  allocation=MemoryAllocation(memory),
+                  memory=memory)
+
+
+_chosen: Stores | None = None
+
+
+def stores() -> Stores:
+    """The stores in use: DynamoDB's unless others were chosen."""
+    return _chosen or dynamodb()
+
+
+def use(chosen: Stores | None) -> None:
+    """Choose the stores (tests: `use(in_memory())`; None: back to DynamoDB)."""
+    global _chosen
+    _chosen = chosen

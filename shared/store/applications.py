@@ -1,0 +1,183 @@
+"""Applications, and the guard that lets one email apply to one visit only once.
+
+Items:
+- application: pk `APP#{aid}`, sk `APP`; gsi1 `VISIT#{vid}#APPS` / `{submitted_at}#{aid}` (a visit's,
+  oldest first), gsi2 `PERSON#{applicant email}` and gsi3 `PERSON#{submitting member}` (someone's);
+- guard: pk `VISIT#{vid}`, sk `EMAIL#{email}` (emails lower-cased).
+Both are personal data, kept as the retention rule says from the visit's dates.
+
+`submit` is one named transaction: the application with its ApplicationSubmitted, its guard,
+and a check that the visit still takes applications; nothing is stored unless all of it is.
+Every later change is conditional on the version read (and, if asked, on the status).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Iterable, Protocol
+
+from shared import clock
+from shared.adapters import table
+from shared.domain.retention import Dated, as_ttl, keep_until
+from shared.errors import Conflict
+from shared.models.application import Application
+from shared.models.events import DomainEvent
+from shared.store import visits as visit_items
+from shared.store.memory import Memory
+
+CHANGED = "the application changed meanwhile; try again"
+
+
+class AlreadyApplied(Conflict):
+    """The email has applied to this visit already."""
+
+
+class VisitNotOpen(Conflict):
+    """The visit does not take applications (closed, allocated or cancelled meanwhile)."""
+
+
+class ApplicationStore(Protocol):
+    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+        """The application, its event and its one-per-email guard, if the visit is still open: all or nothing.
+        AlreadyApplied or VisitNotOpen (both Conflict) otherwise."""
+    def find(self, application_id: str) -> Application | None: ...
+    def find_many(self, application_ids: Iterable[str]) -> list[Application]:
+        """Consistent reads (an index may lag a change just made); unknown ids are left out."""
+    def of_visit(self, visit_id: str) -> list[Application]:
+        """A visit's applications, oldest first."""
+    def of_person(self, email: str) -> list[Application]:
+        """Those someone is the applicant of or submitted, oldest first."""
+    def change(self, application: Application, event: DomainEvent | None, *,
+               from_status: tuple[str, ...] | None = None, **changes) -> Application:
+        """Write new values (and the event) if the application is unchanged since read at its version
+        (and its status is one of `from_status`); the application as stored. Conflict otherwise."""
+
+
+def key(application_id: str) -> dict:
+    return {"pk": f"APP#{application_id}", "sk": "APP"}
+
+
+def guard_key(visit_id: str, email: str) -> dict:
+    return {"pk": f"VISIT#{visit_id}", "sk": f"EMAIL#{email.strip().lower()}"}
+
+
+def _indexes(application: Application) -> dict:
+    stamp = clock.iso(application.submitted_at)
+    return {"gsi1pk": f"VISIT#{application.visit_id}#APPS", "gsi1sk": f"{stamp}#{application.application_id}",
+            "gsi2pk": f"PERSON#{application.email.lower()}", "gsi2sk": stamp,
+            "gsi3pk": f"PERSON#{application.submitted_by.lower()}", "gsi3sk": stamp}
+
+
+def to_item(application: Application) -> dict:
+    return {**application.model_dump(mode="json"), **key(application.application_id), **_indexes(application)}
+
+
+def _changed(application: Application, changes: dict) -> Application:
+    return application.model_copy(update={**changes, "updated_at": clock.now(), "version": application.version + 1})
+
+
+def _oldest_first(found: Iterable[Application]) -> list[Application]:
+    return sorted(found, key=lambda a: (a.submitted_at, a.application_id))
+
+
+class DynamoApplications:
+    def __init__(self, retention: timedelta):
+        self._retention = retention
+
+    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+        expires_at = as_ttl(keep_until(visit, application.submitted_at, self._retention))
+        guard = {**guard_key(application.visit_id, application.email),
+                 "application_id": application.application_id, "expires_at": expires_at}
+        try:
+            table.transact([
+                table.op_check(**visit_items.key(application.visit_id), condition="#status = :open",
+                               values={":open": "open"}, names={"#status": "status"}),
+                table.op_put(guard, condition="attribute_not_exists(pk)"),
+                table.op_put({**to_item(application), "expires_at": expires_at}, event=event,
+                             condition="attribute_not_exists(pk)"),
+            ])
+        except table.ConditionFailed as error:
+            if table.get(**guard_key(application.visit_id, application.email)) is not None:
+                raise AlreadyApplied(f"{application.email} has already applied to this visit") from error
+            raise VisitNotOpen("applications to this visit are closed") from error
+
+    def find(self, application_id: str) -> Application | None:
+        item = table.get(**key(application_id))
+        return Application.model_validate(item) if item else None
+
+    def find_many(self, application_ids: Iterable[str]) -> list[Application]:
+        return [Application.model_validate(i) for i in table.get_many(key(a) for a in application_ids)]
+
+    def of_visit(self, visit_id: str) -> list[Application]:
+        return [Application.model_validate(i) for i in table.query(f"VISIT#{visit_id}#APPS", index="gsi1")]
+
+    def of_person(self, email: str) -> list[Application]:
+        found = {i["application_id"]: i for index in ("gsi2", "gsi3")
+                 for i in table.query(f"PERSON#{email.lower()}", index=index)}
+        return _oldest_first(Application.model_validate(i) for i in found.values())
+
+    def change(self, application: Application, event: DomainEvent | None, *,
+               from_status: tuple[str, ...] | None = None, **changes) -> Application:
+        updated = _changed(application, changes)
+        values = {":version": application.version}
+        condition = "version = :version"
+        if from_status:
+            names = [f":s{i}" for i in range(len(from_status))]
+            condition += f" AND #status IN ({', '.join(names)})"
+            values |= dict(zip(names, from_status))
+        stored = {k: v for k, v in to_item(updated).items() if k not in ("pk", "sk")}
+        try:
+            table.update(**key(application.application_id), changes=stored, event=event, condition=condition,
+                         values=values, names={"#status": "status"} if from_status else None)
+        except table.ConditionFailed as error:
+            raise Conflict(CHANGED) from error
+        return updated
+
+
+class MemoryApplications:
+    def __init__(self, memory: Memory, retention: timedelta):
+        self._memory, self._retention = memory, retention
+        self._items, self._guards = memory.items["applications"], memory.items["email_guards"]
+
+    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+        guard = (application.visit_id, application.email.strip().lower())
+        with self._memory.lock:
+            stored_visit = self._memory.items["visits"].get(application.visit_id)
+            if guard in self._guards:
+                raise AlreadyApplied(f"{application.email} has already applied to this visit")
+            if stored_visit is None or stored_visit["status"] != "open" or application.application_id in self._items:
+                raise VisitNotOpen("applications to this visit are closed")
+            expires_at = keep_until(visit, application.submitted_at, self._retention)
+            self._guards[guard] = {"application_id": application.application_id, "keep_until": expires_at}
+            self._items[application.application_id] = {**to_item(application), "expires_at": as_ttl(expires_at)}
+            self._memory.publish(event)
+
+    def find(self, application_id: str) -> Application | None:
+        item = self._items.get(application_id)
+        return Application.model_validate(item) if item else None
+
+    def find_many(self, application_ids: Iterable[str]) -> list[Application]:
+        return [a for a in map(self.find, dict.fromkeys(application_ids)) if a is not None]
+
+    def _where(self, wanted) -> list[Application]:
+        with self._memory.lock:
+            items = [i for i in self._items.values() if wanted(i)]
+        return _oldest_first(Application.model_validate(i) for i in items)
+
+    def of_visit(self, visit_id: str) -> list[Application]:
+        return self._where(lambda i: i["visit_id"] == visit_id)
+
+    def of_person(self, email: str) -> list[Application]:
+        person = f"PERSON#{email.lower()}"
+        return self._where(lambda i: person in (i["gsi2pk"], i["gsi3pk"]))
+
+    def change(self, application: Application, event: DomainEvent | None, *,
+               from_status: tuple[str, ...] | None = None, **changes) -> Application:
+        updated = _changed(application, changes)
+        with self._memory.lock:
+            current = self._items.get(application.application_id)
+            if current is None or current["version"] != application.version or (
+                    from_status and current["status"] not in from_status):
+                raise Conflict(CHANGED)
+            self._items[application.application_id] = {**current, **to_item(updated)}
+            self._memory.publish(event)
+        return updated

@@ -1,0 +1,143 @@
+"""Sent records: one per (visit, kind of email, occasion, recipient), the "exactly once" of every email.
+
+Item: pk `VISIT#{vid}`, sk `SENT#{kind}#{occasion}#{recipient lower}`. A claim is a conditional
+put: it wins when there is no record yet, or when an earlier claim never got sent and is stale
+(its send failed: the email is retried, not lost). Kept as long as the visit's personal data
+(shared/domain/retention.py): the claim names the visit it is about.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from shared import clock
+from shared.adapters import table
+from shared.domain.retention import Dated, keep_until
+from shared.errors import Conflict
+from shared.store.memory import Memory
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    visit_id: str
+    kind: str
+    occasion: str
+    recipient: str
+    claimed_at: datetime
+    due_at: datetime
+    subject: str = ""
+    application_id: str | None = None
+    sent_at: datetime | None = None
+    message_id: str | None = None
+    keep_until: datetime | None = None   # set by the store when it claims (the retention rule)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return self.visit_id, self.kind, self.occasion, self.recipient.lower()
+
+
+class SentStore(Protocol):
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
+        """True when this caller may send now (nobody claimed it, or a claim went stale unsent)."""
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None: ...
+    def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None: ...
+    def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
+        """The visit's records (of one kind, whose occasion starts so), in key order."""
+
+
+def _key(visit_id: str, kind: str, occasion: str, recipient: str) -> dict:
+    return {"pk": f"VISIT#{visit_id}", "sk": f"SENT#{kind}#{occasion}#{recipient.lower()}"}
+
+
+def _item(record: SentRecord) -> dict:
+    item = {**_key(*record.key), "kind": record.kind, "occasion": record.occasion, "to": [record.recipient],
+            "visit_id": record.visit_id, "claimed_at": clock.iso(record.claimed_at),
+            "due_at": clock.iso(record.due_at), "subject": record.subject}
+    if record.application_id:
+        item["application_id"] = record.application_id
+    if record.sent_at:
+        item |= {"sent_at": clock.iso(record.sent_at), "message_id": record.message_id}
+    if record.keep_until:
+        item["expires_at"] = int(record.keep_until.timestamp())
+    return item
+
+
+def _record(item: dict) -> SentRecord:
+    return SentRecord(
+        visit_id=item["visit_id"], kind=item["kind"], occasion=item["occasion"], recipient=item["to"][0],
+        claimed_at=clock.parse(item["claimed_at"]), due_at=clock.parse(item.get("due_at") or item["claimed_at"]),
+        subject=item.get("subject", ""), application_id=item.get("application_id"),
+        sent_at=clock.parse(item["sent_at"]) if item.get("sent_at") else None, message_id=item.get("message_id"),
+        keep_until=datetime.fromtimestamp(item["expires_at"], timezone.utc) if item.get("expires_at") else None)
+
+
+def _claimable(existing: dict | None, stale_before: datetime) -> bool:
+    return existing is None or (not existing.get("sent_at") and existing["claimed_at"] < clock.iso(stale_before))
+
+
+def _claim(record: SentRecord, visit: Dated | None, retention: timedelta) -> dict:
+    return _item(replace(record, sent_at=None, message_id=None,
+                         keep_until=keep_until(visit, record.claimed_at, retention)))
+
+
+class DynamoSent:
+    def __init__(self, retention: timedelta):
+        self._retention = retention
+
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
+        try:
+            table.put(_claim(record, visit, self._retention),
+                      condition="attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND claimed_at < :stale)",
+                      values={":stale": clock.iso(stale_before)})
+        except table.ConditionFailed:
+            return False
+        return True
+
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None:
+        key = _key(*record.key)
+        try:
+            table.update(key["pk"], key["sk"], {"sent_at": clock.iso(sent_at), "message_id": message_id})
+        except table.ConditionFailed as error:
+            raise Conflict("no claim to mark sent") from error
+
+    def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
+        item = table.get(**_key(visit_id, kind, occasion, recipient))
+        return _record(item) if item else None
+
+    def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
+        prefix = f"SENT#{kind}#{occasion_prefix}" if kind else "SENT#"
+        return [_record(i) for i in table.query(f"VISIT#{visit_id}", sk_prefix=prefix)]
+
+
+class MemorySent:
+    def __init__(self, memory: Memory, retention: timedelta):
+        self._memory, self._items, self._retention = memory, memory.items["sent"], retention
+
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
+        key = _key(*record.key)
+        with self._memory.lock:
+            if not _claimable(self._items.get((key["pk"], key["sk"])), stale_before):
+                return False
+            self._items[(key["pk"], key["sk"])] = _claim(record, visit, self._retention)
+            return True
+
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None:
+        key = _key(*record.key)
+        with self._memory.lock:
+            item = self._items.get((key["pk"], key["sk"]))
+            if item is None:
+                raise Conflict("no claim to mark sent")
+            item.update({"sent_at": clock.iso(sent_at), "message_id": message_id})
+
+    def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
+        key = _key(visit_id, kind, occasion, recipient)
+        item = self._items.get((key["pk"], key["sk"]))
+        return _record(item) if item else None
+
+    def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
+        prefix = f"SENT#{kind}#{occasion_prefix}" if kind else "SENT#"
+        with self._memory.lock:
+            found = sorted((sk, item) for (pk, sk), item in self._items.items()
+                           if pk == f"VISIT#{visit_id}" and sk.startswith(prefix))
+        return [_record(item) for _, item in found]

@@ -1,0 +1,98 @@
+"""Timers: small items swept when due; removing one is what fires it.
+
+Item: pk `TIMER`, sk `{due_at ISO}#{timer_id}` (so "what is due" is one Query). The sweep only
+deletes; the table's stream turns each deletion into `TimerFired` (`fired_event`), so a fired
+timer and its event cannot part. A timer id is deterministic: the same timer twice is one.
+Timers hold no personal data and are gone once fired, so they carry no retention.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from shared import clock
+from shared.adapters import table
+from shared.models.events import TimerFired
+from shared.store.memory import Memory
+
+PARTITION = "TIMER"
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: str
+    due_at: datetime
+    timer_id: str
+    payload: dict = field(default_factory=dict)
+
+
+class TimerStore(Protocol):
+    def schedule(self, timer: Timer) -> None: ...
+    def due(self, now: datetime, limit: int = 500) -> list[Timer]:
+        """Timers due at `now` or before, earliest first."""
+    def fire(self, timer: Timer) -> bool:
+        """Remove a due timer (its TimerFired follows); False when another sweep already did."""
+
+
+def _sort_key(timer: Timer) -> str:
+    return f"{clock.iso(timer.due_at)}#{timer.timer_id}"
+
+
+def _item(timer: Timer) -> dict:
+    return {"pk": PARTITION, "sk": _sort_key(timer), "kind": timer.kind, "timer_id": timer.timer_id,
+            "due_at": clock.iso(timer.due_at), "payload": timer.payload}
+
+
+def _timer(item: dict) -> Timer:
+    return Timer(item["kind"], clock.parse(item["due_at"]), item["timer_id"], item.get("payload") or {})
+
+
+def is_timer(item: dict) -> bool:
+    return item.get("pk") == PARTITION
+
+
+def fired_event(item: dict) -> tuple[str, TimerFired]:
+    """(event id, TimerFired) announced by the removal of a timer item."""
+    fired = TimerFired(kind=item["kind"], timer_id=item["timer_id"], due_at=item["due_at"], **item.get("payload", {}))
+    return f"timer:{item['sk']}", fired
+
+
+def _due_bound(now: datetime) -> str:
+    # "~" sorts after every character of a timer id, so every timer due at `now` is included.
+    return f"{clock.iso(now)}~"
+
+
+class DynamoTimers:
+    def schedule(self, timer: Timer) -> None:
+        table.put(_item(timer))
+
+    def due(self, now: datetime, limit: int = 500) -> list[Timer]:
+        return [_timer(i) for i in table.query(PARTITION, sk_at_most=_due_bound(now), limit=limit)]
+
+    def fire(self, timer: Timer) -> bool:
+        return table.delete(PARTITION, _sort_key(timer))
+
+
+class MemoryTimers:
+    def __init__(self, memory: Memory):
+        self._memory, self._items = memory, memory.items["timers"]
+
+    def schedule(self, timer: Timer) -> None:
+        with self._memory.lock:
+            self._items[_sort_key(timer)] = _item(timer)
+
+    def due(self, now: datetime, limit: int = 500) -> list[Timer]:
+        bound = _due_bound(now)
+        with self._memory.lock:
+            found = sorted(sk for sk in self._items if sk <= bound)[:limit]
+            return [_timer(self._items[sk]) for sk in found]
+
+    def fire(self, timer: Timer) -> bool:
+        with self._memory.lock:
+            item = self._items.pop(_sort_key(timer), None)
+            if item is None:
+                return False
+            event_id, fired = fired_event(item)
+            self._memory.publish(fired, event_id)
+            return True

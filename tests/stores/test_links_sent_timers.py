@@ -1,0 +1,100 @@
+"""Links, sent records and timers: the same answers from DynamoDB and from memory."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+from shared.store.links import StoredLink
+from shared.store.sent import SentRecord
+from shared.store.timers import Timer
+
+T0 = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
+ENDS = datetime(2027, 2, 1, 16, 0, tzinfo=timezone.utc)
+VISIT = SimpleNamespace(starts_at=ENDS - timedelta(hours=6), ends_at=ENDS)
+
+
+# --- links -------------------------------------------------------------------------------------
+
+def test_a_link_is_found_by_its_digest_only(stores):
+    stores.links.add(StoredLink("d1", "a1", "confirm", T0))
+    assert stores.links.find("d1") == StoredLink("d1", "a1", "confirm", T0)
+    assert stores.links.find("d2") is None
+
+
+# --- sent records ------------------------------------------------------------------------------
+
+def record(recipient: str = "Ann@Kent.example", **changes) -> SentRecord:
+    return SentRecord(**{"visit_id": "v1", "kind": "offer", "occasion": "a1#x", "recipient": recipient,
+                         "claimed_at": T0, "due_at": T0, "subject": "Your place", "application_id": "a1",
+                         **changes})
+
+
+def test_a_claim_wins_once_and_the_record_says_when_it_was_sent(stores):
+    assert stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
+    assert not stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
+    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").sent_at is None
+    stores.sent.mark_sent(record(), sent_at=T0 + timedelta(seconds=1), message_id="m1")
+    found = stores.sent.find("v1", "offer", "a1#x", "ANN@kent.example")
+    assert found == record(sent_at=T0 + timedelta(seconds=1), message_id="m1", keep_until=ENDS + timedelta(days=730))
+    # Once sent, never again, however old the claim.
+    assert not stores.sent.claim(record(claimed_at=T0 + timedelta(days=1)), visit=VISIT, stale_before=T0 + timedelta(days=1))
+
+
+def test_a_stale_unsent_claim_may_be_taken_again(stores):
+    assert stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
+    later = T0 + timedelta(minutes=5)
+    assert not stores.sent.claim(record(claimed_at=later), visit=VISIT, stale_before=later - timedelta(minutes=10))
+    much_later = T0 + timedelta(minutes=11)
+    assert stores.sent.claim(record(claimed_at=much_later), visit=VISIT, stale_before=much_later - timedelta(minutes=10))
+    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").claimed_at == much_later
+
+
+def test_marking_what_was_never_claimed_is_a_conflict(stores):
+    import pytest
+
+    from shared.errors import Conflict
+
+    with pytest.raises(Conflict):
+        stores.sent.mark_sent(record(), sent_at=T0, message_id="m1")
+
+
+def test_records_of_a_visit_by_kind_and_occasion(stores):
+    for kind, occasion, to in (("offer", "a1#x", "b@x.example"), ("calendar_update", "call1", "a@x.example"),
+                               ("calendar_update", "date2", "a@x.example"), ("offer", "a2#x", "c@x.example")):
+        stores.sent.claim(record(to, kind=kind, occasion=occasion), visit=VISIT, stale_before=T0)
+    stores.sent.claim(record(visit_id="v2"), visit=VISIT, stale_before=T0)
+    assert [(r.kind, r.occasion) for r in stores.sent.of_visit("v1")] == [
+        ("calendar_update", "call1"), ("calendar_update", "date2"), ("offer", "a1#x"), ("offer", "a2#x")]
+    assert [r.occasion for r in stores.sent.of_visit("v1", kind="calendar_update", occasion_prefix="call")] == ["call1"]
+    assert stores.sent.of_visit("v3") == []
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+def test_due_timers_in_due_order_and_the_same_timer_twice_is_one(stores):
+    stores.timers.schedule(Timer("offer_expiry", T0 + timedelta(hours=2), "expiry#a1", {"application_id": "a1"}))
+    stores.timers.schedule(Timer("applications_close", T0, "close#v1", {"visit_id": "v1"}))
+    stores.timers.schedule(Timer("applications_close", T0, "close#v1", {"visit_id": "v1"}))
+    assert stores.timers.due(T0 - timedelta(seconds=1)) == []
+    assert stores.timers.due(T0) == [Timer("applications_close", T0, "close#v1", {"visit_id": "v1"})]
+    assert [t.timer_id for t in stores.timers.due(T0 + timedelta(days=1))] == ["close#v1", "expiry#a1"]
+    assert [t.timer_id for t in stores.timers.due(T0 + timedelta(days=1), limit=1)] == ["close#v1"]
+
+
+def test_a_timer_fires_once(stores):
+    timer = Timer("applications_close", T0, "close#v1", {"visit_id": "v1"})
+    stores.timers.schedule(timer)
+    assert stores.timers.fire(timer)
+    assert not stores.timers.fire(timer)
+    assert stores.timers.due(T0) == []
+
+
+def test_in_memory_a_fired_timer_announces_itself_as_the_stream_would():
+    from shared import store
+
+    memory_stores = store.in_memory()
+    memory_stores.timers.schedule(Timer("applications_close", T0, "close#v1", {"visit_id": "v1"}))
+    memory_stores.timers.fire(Timer("applications_close", T0, "close#v1", {"visit_id": "v1"}))
+    [(event_id, fired)] = memory_stores.memory.take_events()
+    assert fired.detail_type == "TimerFired" and fired.kind == "applications_close" and fired.visit_id == "v1"
+    assert event_id == "timer:2027-01-05T09:00:00Z#close#v1"
