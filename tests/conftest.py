@@ -14,3 +14,16 @@ TEST_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 os.environ.update(TEST_ENV)
+
+
+# Unit tests and the stores' contract open no socket (moto runs in-process): pytest-socket makes any
+# attempt fail, so a test that would reach the network says so at once.
+NO_SOCKETS = ("tests/unit/", "tests/stores/")
+
+
+def pytest_collection_modifyitems(config, items):
+    import pytest
+
+    for item in items:
+        if any(part in item.nodeid for part in NO_SOCKETS):
+            item.add_marker(pytest.mark.disable_socket)
