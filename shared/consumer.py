@@ -1,53 +1,71 @@
 """Event consumers: EventBridge → SQS → Lambda, with partial batch failures.
 
-Each SQS message body is the EventBridge envelope; the detail-type picks the reaction. A
-reaction that raises fails only its own message, which SQS redelivers (then the DLQ).
-Reactions must be idempotent: delivery is at least once.
+Each SQS message body is the EventBridge envelope. A consumer is declared as
+`{EventModel: reaction}`: the detail-type picks the model, the detail is checked against it
+(and its `version`), and the reaction gets the model. A reaction that raises fails only its
+own message, which SQS redelivers (then the DLQ): so does a detail that does not validate or
+has a version this code does not know. Reactions must be idempotent: delivery is at least once.
 """
 from __future__ import annotations
 
 import json
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shared.models.events import DomainEvent, TimerFired
 from shared.observability import logger
 
-Reaction = Callable[[dict], None]
+Reaction = Callable[[Any], None]
 
 
-def make_consumer(reactions: dict[str, Reaction]) -> Callable[[dict, object], dict]:
+class UnknownVersion(ValueError):
+    """An event of a version this code was not written for: it goes to the DLQ, not silently by."""
+
+
+class Consumer:
     """A Lambda handler body for an SQS queue fed by EventBridge rules."""
-    processor = BatchProcessor(event_type=EventType.SQS)
 
-    def react(record: SQSRecord) -> None:
+    def __init__(self, reactions: Mapping[type[DomainEvent], Reaction], timers: Mapping[str, Reaction] | None = None):
+        self.models = {model.detail_type: model for model in reactions}
+        self.reactions = {model.detail_type: reaction for model, reaction in reactions.items()}
+        self.timers = dict(timers or {})
+        if self.timers:
+            self.reactions[TimerFired.detail_type] = self._on_timer
+            self.models[TimerFired.detail_type] = TimerFired
+        self._processor = BatchProcessor(event_type=EventType.SQS)
+
+    @property
+    def detail_types(self) -> set[str]:
+        return set(self.reactions)
+
+    def parse(self, detail_type: str, detail: dict) -> DomainEvent:
+        model = self.models[detail_type]
+        known = model.model_fields["version"].default
+        if detail.get("version", known) != known:
+            raise UnknownVersion(f"{detail_type} version {detail.get('version')}: this code knows version {known}")
+        return model.model_validate(detail)
+
+    def react(self, record: SQSRecord) -> None:
         envelope = json.loads(record.body)
         detail_type, detail = envelope.get("detail-type"), envelope.get("detail") or {}
-        reaction = reactions.get(detail_type)
-        if reaction is None:
+        if detail_type not in self.reactions:
             logger.warning("no reaction for event", extra={"detail_type": detail_type})
             return
         logger.append_keys(detail_type=detail_type, event_id=detail.get("event_id"))
-        reaction(detail)
+        self.reactions[detail_type](self.parse(detail_type, detail))
 
-    def handle(event: dict, context: object) -> dict:
-        return process_partial_response(event=event, record_handler=react, processor=processor, context=context)
-
-    return handle
-
-
-def timer_reactions(by_kind: dict[str, Reaction]) -> Reaction:
-    """One TimerFired reaction that dispatches on the timer's kind."""
-
-    def on_timer(detail: dict) -> None:
-        reaction = by_kind.get(detail.get("kind", ""))
+    def _on_timer(self, fired: TimerFired) -> None:
+        reaction = self.timers.get(fired.kind)
         if reaction is None:
-            logger.warning("timer of unknown kind", extra={"kind": detail.get("kind")})
+            logger.warning("timer of unknown kind", extra={"kind": fired.kind})
             return
-        reaction(detail)
+        reaction(fired)
 
-    return on_timer
+    def __call__(self, event: dict, context: object) -> dict:
+        return process_partial_response(event=event, record_handler=self.react, processor=self._processor,
+                                        context=context)
 
 
 def is_sqs_batch(event: dict) -> bool:

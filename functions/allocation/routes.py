@@ -5,11 +5,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.responses import Allocation, ApplicationOut, response
 from shared.services import allocation, offers
 
 router = APIGatewayRouter()
+# Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
+CONFIRM = ACTIONS["confirm"]
 
 
 @router.post("/visits/<visit_id>/allocation",
@@ -33,4 +36,4 @@ def get_allocation(visit_id: Annotated[str, Path()]):
 def confirm_offer(application_id: Annotated[str, Path()],
                   body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: offers.confirm(application_id, body or {}, caller))
+    return idempotent(router, caller.email, lambda: CONFIRM.respond(offers.confirm(application_id, caller)))

@@ -1,9 +1,10 @@
 """Intake function: the applications API, and the receipt as its reaction to ApplicationSubmitted (through SQS)."""
 from functions.intake import routes
-from shared.consumer import make_consumer
+from shared.consumer import Consumer
 from shared.entry import api_function
+from shared.models.events import ApplicationSubmitted
 from shared.services import intake
 
-consume = make_consumer({"ApplicationSubmitted": intake.send_receipts})
+consume = Consumer({ApplicationSubmitted: intake.on_submitted})
 
 app, handler = api_function(routes.router, consume=consume)

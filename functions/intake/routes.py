@@ -6,12 +6,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.application import ApplicationIn
 from shared.models.responses import ApplicationList, ApplicationOut, response
 from shared.services import intake
 
 router = APIGatewayRouter()
+# Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
+WITHDRAW = ACTIONS["withdraw"]
 
 CSV = "text/csv"
 
@@ -39,7 +42,7 @@ def get_application(application_id: Annotated[str, Path()]):
 def withdraw_application(application_id: Annotated[str, Path()],
                          body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: intake.withdraw(application_id, body or {}, caller))
+    return idempotent(router, caller.email, lambda: WITHDRAW.respond(intake.withdraw(application_id, caller)))
 
 
 @router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"],

@@ -5,17 +5,15 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.follow_up import PrepCallIn, ReflectionIn
 from shared.models.responses import FollowUpStoppedOut, PrepCallOut, ReflectionOut, Timeline, response
 from shared.services import follow_up, preparation, timeline
 
 router = APIGatewayRouter()
-
-
-def _body() -> dict:
-    body = router.current_event.json_body
-    return body if isinstance(body, dict) else {}
+# Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
+PREP_CALL, REFLECTIONS, STOP = ACTIONS["prep_call"], ACTIONS["reflections"], ACTIONS["stop_follow_up"]
 
 
 @router.post("/applications/<application_id>/prep-call",
@@ -23,8 +21,8 @@ def _body() -> dict:
              tags=["applications"], responses=response("The visitor's answer", PrepCallOut))
 def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCallIn, Body()]):
     caller = require_caller(router)
-    raw = _body()
-    return idempotent(router, caller.email, lambda: preparation.set_prep_call(application_id, raw, caller))
+    return idempotent(router, caller.email, lambda: PREP_CALL.respond(preparation.set_prep_call(application_id, body,
+                                                                                                caller)))
 
 
 @router.post("/applications/<application_id>/reflections",
@@ -32,8 +30,8 @@ def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCa
              status_code=201, responses=response("The reflection as recorded", ReflectionOut, 201))
 def record_reflection(application_id: Annotated[str, Path()], body: Annotated[ReflectionIn, Body()]):
     caller = require_caller(router)
-    raw = _body()
-    return idempotent(router, caller.email, lambda: follow_up.record_reflection(application_id, raw, caller))
+    return idempotent(router, caller.email,
+                      lambda: REFLECTIONS.respond(follow_up.record_reflection(application_id, body, caller)))
 
 
 @router.post("/applications/<application_id>/stop-follow-up",
@@ -42,7 +40,7 @@ def record_reflection(application_id: Annotated[str, Path()], body: Annotated[Re
 def stop_follow_up(application_id: Annotated[str, Path()],
                    body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: follow_up.stop(application_id, body or {}, caller))
+    return idempotent(router, caller.email, lambda: STOP.respond(follow_up.stop(application_id, caller)))
 
 
 @router.get("/visits/<visit_id>/timeline",

@@ -7,12 +7,15 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.learning import HiddenPointIn, LearningPointsIn
 from shared.models.responses import HiddenPoints, LearningPointsOut, PublicSummary, Report, response
 from shared.services import learning, reports
 
 router = APIGatewayRouter()
+# Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
+LEARNING_POINTS = ACTIONS["learning_points"]
 
 
 @router.post("/applications/<application_id>/learning-points",
@@ -22,8 +25,8 @@ router = APIGatewayRouter()
              responses=response("The learning points as stored", LearningPointsOut, 201))
 def submit_learning_points(application_id: Annotated[str, Path()], body: Annotated[LearningPointsIn, Body()]):
     caller = require_caller(router)
-    raw = router.current_event.json_body
-    return idempotent(router, caller.email, lambda: learning.submit_points(application_id, raw, caller))
+    return idempotent(router, caller.email,
+                      lambda: LEARNING_POINTS.respond(learning.submit_points(application_id, body, caller)))
 
 
 @router.get("/visits/<visit_id>/report", summary="The full report of a visit, attributed (coordinators)",
@@ -38,8 +41,12 @@ def get_report(visit_id: Annotated[str, Path()]):
              responses=response("The points kept out of the summary", HiddenPoints))
 def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, Body()]):
     caller = require_coordinator(router)
-    raw = router.current_event.json_body
-    return idempotent(router, caller.email, lambda: reports.hide_point(visit_id, raw))
+    return idempotent(router, caller.email, lambda: (200, _hidden_answer(reports.hide_point(visit_id, body))))
+
+
+def _hidden_answer(hidden: reports.Hidden) -> dict:
+    return {"visit_id": hidden.visit_id, "republished": hidden.republished,
+            "hidden_points": [{"application_id": h.application_id, "index": h.index} for h in hidden.points]}
 
 
 @router.get("/reports/<visit_id>",

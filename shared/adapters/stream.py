@@ -22,7 +22,7 @@ def event_of_record(record: dict) -> tuple[str, str, dict] | None:
         if not timers.is_timer(old):
             return None
         event_id, fired = timers.fired_event(old)
-        return event_id, fired.detail_type, fired.model_dump(mode="json")
+        return event_id, fired.detail_type, fired.model_dump(mode="json", exclude_none=True)
     new, old = _image(record, "NewImage").get("event"), _image(record, "OldImage").get("event")
     if not new or (old and old.get("id") == new.get("id")):
         return None

@@ -113,9 +113,13 @@ class ReportPublished(VisitEvent):
 
 
 class TimerFired(DomainEvent):
-    """Published when the sweep removes a due timer."""
+    """Published when the sweep removes a due timer: its kind, and the payload it was planned with."""
 
     detail_type = "TimerFired"
     kind: str
     timer_id: str
     due_at: str
+    visit_id: str | None = None
+    application_id: str | None = None
+    occasion: str | None = None          # the date or call version it was planned for (`date{n}`, `call{n}`)
+    communication: str | None = None     # kind "communication": which one

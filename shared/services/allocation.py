@@ -18,7 +18,7 @@ from shared import clock
 from shared.domain.allocation import Applicant, Decision, Limits, WaitlistEntry, allocate, organisation_key
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
-from shared.models.events import ApplicationOffered, ApplicationWaitlisted, VisitUpdated
+from shared.models.events import ApplicationOffered, ApplicationWaitlisted, TimerFired, VisitUpdated
 from shared.models.visit import Visit
 from shared.observability import logger
 from shared.services import applications, visits
@@ -152,14 +152,14 @@ def rerun_if_allocated(visit_id: str) -> None:
     run(visit_id)
 
 
-def close_due(detail: dict) -> None:
+def on_applications_close(detail: TimerFired) -> None:
     """The applications_close timer: allocate if the visit is still open and its (current) close time passed.
 
     A timer for an old close time (the coordinator moved it later) finds `now` before the
     current close time and does nothing; the timer for the new time does the work.
     """
     try:
-        visit = visits.find(detail["visit_id"])
+        visit = visits.find(detail.visit_id)
     except NotFound:
         return
     if visit.status == "open" and clock.now() >= visit.applications_close_at:

@@ -13,15 +13,13 @@ from shared.models.follow_up import ReflectionIn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.models.parsing import parse_body
 from shared.store import stores
 from shared.store.learning import Reflection
 
 
 
-def record_reflection(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+def record_reflection(application_id: str, reflection: ReflectionIn, actor: Actor) -> Reflection:
     """A confirmed visitor's reflection for a week, from the visit's start on; a resubmission replaces it."""
-    reflection = parse_body(ReflectionIn, body)
     application = applications.find(application_id)
     applications.authorize(application, actor, action="reflections")
     if application.status != "confirmed":
@@ -38,8 +36,7 @@ def record_reflection(application_id: str, body: dict, actor: Actor) -> tuple[in
     stores().learning.record_reflection(stored, visit, ReflectionRecorded(
         visit_id=visit.visit_id, application_id=application_id, organisation=application.organisation,
         week=reflection.week))
-    return 201, {**stored.model_dump(mode="json", include={"application_id", "visit_id", "week", "text",
-                                                             "recorded_at"}), **extras}
+    return stored
 
 
 def _extras(reflection: ReflectionIn) -> dict:
@@ -47,7 +44,7 @@ def _extras(reflection: ReflectionIn) -> dict:
     return {k: v for k, v in reflection.extras().items() if k not in reserved}
 
 
-def stop(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+def stop(application_id: str, actor: Actor) -> Application:
     """No more follow-up nudges (the applicant or their link only; asking twice is fine)."""
     application = applications.find(application_id)
     applications.authorize(application, actor, action="stop_follow_up", members=False)
@@ -55,7 +52,7 @@ def stop(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
         event = FollowUpStopped(visit_id=application.visit_id, application_id=application_id,
                                 organisation=application.organisation)
         application = applications.change(application, event, follow_up_stopped=True)
-    return 200, {"application_id": application_id, "follow_up_stopped": True}
+    return application
 
 
 def nudge(visit: Visit, application: Application, kind: str) -> Email:

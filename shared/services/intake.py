@@ -96,20 +96,19 @@ def _cell(value: object) -> str:
 
 # --- withdrawing --------------------------------------------------------------------------------
 
-def withdraw(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
-    """submitted/waitlisted/offered/confirmed → withdrawn (ApplicationWithdrawn); again: 200, no new event."""
+def withdraw(application_id: str, actor: Actor) -> Application:
+    """submitted/waitlisted/offered/confirmed → withdrawn (ApplicationWithdrawn); again: no new event."""
     application = applications.find(application_id)
     applications.authorize(application, actor, action="withdraw", coordinators=True)
     for _ in range(3):
         if application.status == "withdrawn":
-            return 200, application.answer()
+            return application
         if application.status not in WITHDRAWABLE:
             raise Conflict(f"an {application.status} application cannot be withdrawn")
         event = ApplicationWithdrawn(visit_id=application.visit_id, application_id=application_id,
                                      organisation=application.organisation, previous_status=application.status)
         try:
-            return 200, applications.change(application, event, from_status=WITHDRAWABLE,
-                                            status="withdrawn").answer()
+            return applications.change(application, event, from_status=WITHDRAWABLE, status="withdrawn")
         except Conflict:
             application = applications.find(application_id)  # changed meanwhile: look again
     raise Conflict("the application keeps changing; try again")
@@ -117,11 +116,11 @@ def withdraw(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
 
 # --- the receipt ----------------------------------------------------------------------------------
 
-def send_receipts(detail: dict) -> None:
+def on_submitted(detail: ApplicationSubmitted) -> None:
     """ApplicationSubmitted → a receipt to the applicant and, if another person, to the member who applied."""
-    application = stores().applications.find(detail["application_id"])
+    application = stores().applications.find(detail.application_id)
     try:
-        visit = visits.find(detail["visit_id"])
+        visit = visits.find(detail.visit_id)
     except NotFound:
         return
     if application is None or visit.status == "cancelled":

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from shared import clock
 from shared.errors import Conflict
-from shared.models.parsing import parse_body
 from shared.models.application import Application
 from shared.models.events import LearningPointsSubmitted
 from shared.models.learning import LearningPointsIn
@@ -26,11 +25,10 @@ def points_of(application_id: str) -> LearningPoints | None:
     return stores().learning.points_of(application_id)
 
 
-def submit_points(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
-    """Store (or replace) a confirmed visitor's learning points; 201 with what was stored."""
+def submit_points(application_id: str, submission: LearningPointsIn, actor: Actor) -> LearningPoints:
+    """Store (or replace) a confirmed visitor's learning points; what was stored."""
     application = applications.find(application_id)
     applications.authorize(application, actor, action="learning_points")
-    submission = parse(body)
     visit = visits.find(application.visit_id)
     now = clock.now()
     _check_open(visit, application, now)
@@ -40,11 +38,7 @@ def submit_points(application_id: str, body: dict, actor: Actor) -> tuple[int, d
     event = LearningPointsSubmitted(visit_id=visit.visit_id, application_id=application_id,
                                     organisation=application.organisation)
     stores().learning.submit_points(points, visit, event)
-    return 201, points.answer()
-
-
-def parse(body: dict) -> LearningPointsIn:
-    return parse_body(LearningPointsIn, body)
+    return points
 
 
 def _check_open(visit: Visit, application: Application, now: datetime) -> None:

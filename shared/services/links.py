@@ -7,45 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared import clock
-from shared.domain.links import valid_until
+from shared.domain.links import VisitDates, valid_until
 from shared.errors import Conflict, NotFound
 from shared.settings import settings
 from shared.store import stores
 from shared.store.links import StoredLink
 
-# action -> (what it does, the route it stands for)
-ACTIONS: dict[str, tuple[str, str]] = {
-    "confirm": ("Confirm your place", "POST /applications/{application_id}/confirm"),
-    "withdraw": ("Withdraw your application", "POST /applications/{application_id}/withdraw"),
-    "prep_call": ("Say whether you can join the preparation call", "POST /applications/{application_id}/prep-call"),
-    "learning_points": ("Send your learning points", "POST /applications/{application_id}/learning-points"),
-    "reflections": ("Record a reflection", "POST /applications/{application_id}/reflections"),
-    "stop_follow_up": ("Stop the follow-up emails", "POST /applications/{application_id}/stop-follow-up"),
-}
-
 
 @dataclass(frozen=True)
 class Link:
+    """A resolved link: which application, which action (shared/link_actions.py), until when."""
+
     application_id: str
     action: str
     expires_at: datetime
-
-    def describe(self) -> dict:
-        what, route = ACTIONS[self.action]
-        return {"action": self.action, "description": what, "method": "POST",
-                "stands_for": route.format(application_id=self.application_id),
-                "application_id": self.application_id, "expires_at": clock.iso(self.expires_at)}
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(application_id: str, action: str, visit, *, offer_expires_at: datetime | None = None) -> str:
+def issue(application_id: str, action: str, visit: VisitDates, *, offer_expires_at: datetime | None = None) -> str:
     """A new link URL for one application and one action; how long it lives is the one rule
     (shared/domain/links.py), from the visit's dates (and the offer's deadline, for confirm/withdraw)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown link action {action}")
     token = secrets.token_urlsafe(24)  # 192 random bits
     expires_at = valid_until(action, visit, clock.now(), offer_expires_at=offer_expires_at)
     stores().links.add(StoredLink(_digest(token), application_id, action, expires_at))

@@ -10,7 +10,15 @@ from datetime import datetime
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
-from shared.models.events import ApplicationConfirmed, ApplicationExpired
+from shared.models.events import (
+    ApplicationConfirmed,
+    ApplicationEvent,
+    ApplicationExpired,
+    ApplicationOffered,
+    ApplicationWaitlisted,
+    ApplicationWithdrawn,
+    TimerFired,
+)
 from shared.models.visit import Visit
 from shared.services import allocation, applications, links, outbound, visits
 from shared.services.applications import Actor
@@ -21,20 +29,19 @@ CLOSED_OFFER = "the offer is no longer open"
 
 # --- confirming and expiring ---------------------------------------------------------------
 
-def confirm(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
-    """offered → confirmed (ApplicationConfirmed); a confirmed one answers 200 again; anything else 409."""
+def confirm(application_id: str, actor: Actor) -> Application:
+    """offered → confirmed (ApplicationConfirmed); confirming again changes nothing; anything else 409."""
     application = applications.find(application_id)
     applications.authorize(application, actor, action="confirm")
     for _ in range(3):
         if application.status == "confirmed":
-            return 200, application.answer()
+            return application
         if not _open_offer(application, clock.now()) or visits.find(application.visit_id).status == "cancelled":
             raise Conflict(CLOSED_OFFER)
         event = ApplicationConfirmed(visit_id=application.visit_id, application_id=application_id,
                                      organisation=application.organisation)
         try:
-            return 200, applications.change(application, event, from_status=("offered",),
-                                            status="confirmed").answer()
+            return applications.change(application, event, from_status=("offered",), status="confirmed")
         except Conflict:
             application = applications.find(application_id)  # changed meanwhile: look again
     raise Conflict("the application keeps changing; try again")
@@ -45,10 +52,10 @@ def _open_offer(application: Application, now: datetime) -> bool:
                                                  or now < application.offer_expires_at)
 
 
-def expire(detail: dict) -> None:
+def on_offer_expiry(detail: TimerFired) -> None:
     """The offer_expiry timer: an offer still unconfirmed at its deadline expires (ApplicationExpired)."""
     try:
-        application = applications.find(detail["application_id"])
+        application = applications.find(detail.application_id)
     except NotFound:
         return
     for _ in range(3):
@@ -67,25 +74,25 @@ def expire(detail: dict) -> None:
 
 # --- promotion -------------------------------------------------------------------------------
 
-def on_withdrawn(detail: dict) -> None:
+def on_withdrawn(detail: ApplicationWithdrawn) -> None:
     """A holder withdrew: the freed place goes down the waiting list."""
-    if detail.get("previous_status") in HOLDING:
-        allocation.rerun_if_allocated(detail["visit_id"])
+    if detail.previous_status in HOLDING:
+        allocation.rerun_if_allocated(detail.visit_id)
 
 
-def on_expired(detail: dict) -> None:
+def on_expired(detail: ApplicationExpired) -> None:
     """An offer expired: fill the place, then tell the applicant (with a cancellation of the event)."""
-    allocation.rerun_if_allocated(detail["visit_id"])
+    allocation.rerun_if_allocated(detail.visit_id)
     _notify_expired(detail)
 
 
 # --- emails ------------------------------------------------------------------------------------
 
-def _live(detail: dict) -> tuple[Visit, Application] | None:
+def _live(detail: ApplicationEvent) -> tuple[Visit, Application] | None:
     """The visit and application of an event, unless either is gone or the visit is cancelled."""
     try:
-        visit = visits.find(detail["visit_id"])
-        application = applications.find(detail["application_id"])
+        visit = visits.find(detail.visit_id)
+        application = applications.find(detail.application_id)
     except NotFound:
         return None
     if visit.status == "cancelled":
@@ -97,7 +104,7 @@ def _withdraw_link(visit: Visit, application: Application) -> str:
     return links.issue(application.application_id, "withdraw", visit, offer_expires_at=application.offer_expires_at)
 
 
-def notify_offered(detail: dict) -> None:
+def on_offered(detail: ApplicationOffered) -> None:
     """ApplicationOffered → the offer email: what, when, where, the deadline, links, the visit's .ics."""
     found = _live(detail)
     if found is None:
@@ -112,14 +119,14 @@ def notify_offered(detail: dict) -> None:
     # With no date yet there is no event (None): it comes when the date is set.
     email = outbound.compose(
         application.email, "offer", (visit_invitation(visit, application),), name=application.name, visit=visit,
-        confirm_by=deadline, promotion=bool(detail.get("promotion")),
+        confirm_by=deadline, promotion=detail.promotion,
         links={"confirm": links.issue(application.application_id, "confirm", visit, offer_expires_at=deadline),
                "withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
 
-def notify_waitlisted(detail: dict) -> None:
+def on_waitlisted(detail: ApplicationWaitlisted) -> None:
     """ApplicationWaitlisted → the waiting-list notice (once per application), with no calendar event."""
     found = _live(detail)
     if found is None:
@@ -137,7 +144,7 @@ def notify_waitlisted(detail: dict) -> None:
                        email=email, application_id=application.application_id)
 
 
-def _notify_expired(detail: dict) -> None:
+def _notify_expired(detail: ApplicationExpired) -> None:
     """ApplicationExpired → the applicant is told, and the visit's event leaves their calendar."""
     found = _live(detail)
     if found is None:

@@ -10,13 +10,12 @@ from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
 from shared.errors import Conflict, NotFound
 from shared.models.application import GONE, Application
-from shared.models.events import PrepCallChanged
+from shared.models.events import ApplicationConfirmed, PrepCallChanged
 from shared.models.follow_up import PrepCallIn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
 from shared.services.invitations import call_invitation
-from shared.models.parsing import parse_body
 
 # Background material: every document under this prefix is sent; larger than this in all, it is linked.
 MATERIAL_PREFIX = "visits/{visit_id}/background/"
@@ -26,9 +25,8 @@ TEXT_TYPES = ("text/plain", "text/markdown")
 
 # --- the visitor's answer ----------------------------------------------------------------------
 
-def set_prep_call(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+def set_prep_call(application_id: str, answer: PrepCallIn, actor: Actor) -> Application:
     """Whether the visitor joins the call (PrepCallChanged): it decides call reminder vs material."""
-    answer = parse_body(PrepCallIn, body)
     application = applications.find(application_id)
     applications.authorize(application, actor, action="prep_call")
     if application.status in GONE:
@@ -39,8 +37,7 @@ def set_prep_call(application_id: str, body: dict, actor: Actor) -> tuple[int, d
                                 organisation=application.organisation, attending=answer.attending)
         application = applications.change(application, event, attending_prep_call=answer.attending,
                                           prep_call=choice)
-    return 200, {"application_id": application_id, "status": application.status,
-                 "attending": answer.attending, "prep_call": choice}
+    return application
 
 
 # --- emails ---------------------------------------------------------------------------------------
@@ -49,11 +46,11 @@ def _prep_call_link(visit: Visit, application: Application) -> str:
     return links.issue(application.application_id, "prep_call", visit)
 
 
-def on_confirmed(detail: dict) -> None:
+def on_confirmed(detail: ApplicationConfirmed) -> None:
     """ApplicationConfirmed → the call invitation (its .ics when the call is set, and the dial-in)."""
     try:
-        visit = visits.find(detail["visit_id"])
-        application = applications.find(detail["application_id"])
+        visit = visits.find(detail.visit_id)
+        application = applications.find(detail.application_id)
     except NotFound:
         return
     if visit.status == "cancelled" or application.status != "confirmed":

@@ -16,6 +16,13 @@ from shared.adapters.mailer import Email
 from shared.domain import plan as planning
 from shared.errors import NotFound
 from shared.models.application import HOLDING, Application
+from shared.models.events import (
+    ApplicationWithdrawn,
+    TimerFired,
+    VisitCancelled,
+    VisitCreated,
+    VisitScheduleChanged,
+)
 from shared.models.visit import Visit
 from shared.observability import logger
 from shared.services import applications, follow_up, links, outbound, preparation, visits
@@ -44,29 +51,29 @@ def plan_visit(visit_id: str) -> int:
     return len(items)
 
 
-def on_visit_created(detail: dict) -> None:
-    plan_visit(detail["visit_id"])
+def on_visit_created(detail: VisitCreated) -> None:
+    plan_visit(detail.visit_id)
 
 
-def on_schedule_changed(detail: dict) -> None:
+def on_schedule_changed(detail: VisitScheduleChanged) -> None:
     """Re-plan from the new date/call, and send every holder the changed calendar event."""
-    plan_visit(detail["visit_id"])
+    plan_visit(detail.visit_id)
     send_calendar_updates(detail)
 
 
-def send_calendar_updates(detail: dict) -> None:
+def send_calendar_updates(detail: VisitScheduleChanged) -> None:
     try:
-        visit = visits.find(detail["visit_id"])
+        visit = visits.find(detail.visit_id)
     except NotFound:
         return
     if visit.status == "cancelled":
         return
     holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
     # A newer change has its own event, which will send its own update.
-    if detail.get("date_changed") and detail.get("date_version") == visit.date_version:
+    if detail.date_changed and detail.date_version == visit.date_version:
         for application in holders:
             _calendar_update(visit, application, "visit", planning.date_occasion(visit))
-    if detail.get("call_changed") and detail.get("call_version") == visit.call_version:
+    if detail.call_changed and detail.call_version == visit.call_version:
         for application in holders:
             _calendar_update(visit, application, "prep_call", planning.call_occasion(visit))
 
@@ -89,9 +96,9 @@ def _withdraw_link(visit: Visit, application: Application) -> str:
 
 # --- a timed communication is due -------------------------------------------------------------------
 
-def on_communication_due(detail: dict) -> int:
+def on_communication(detail: TimerFired) -> int:
     """A `communication` timer fired: send it, unless stale or cancelled; how many were sent now."""
-    visit_id, kind, occasion = detail["visit_id"], detail["communication"], detail["occasion"]
+    visit_id, kind, occasion = detail.visit_id, detail.communication, detail.occasion
     try:
         visit = visits.find(visit_id)
     except NotFound:
@@ -174,13 +181,13 @@ BUILDERS: dict[str, Callable[[Visit, Application, str], Email]] = {
 
 # --- leaving: withdrawal and cancellation -----------------------------------------------------------
 
-def on_withdrawn(detail: dict) -> None:
+def on_withdrawn(detail: ApplicationWithdrawn) -> None:
     """A holder withdrew: their calendar entries are cancelled (same UIDs)."""
-    if detail.get("previous_status") not in HOLDING:
+    if detail.previous_status not in HOLDING:
         return
     try:
-        visit = visits.find(detail["visit_id"])
-        application = applications.find(detail["application_id"])
+        visit = visits.find(detail.visit_id)
+        application = applications.find(detail.application_id)
     except NotFound:
         return
     if visit.status == "cancelled":
@@ -188,10 +195,10 @@ def on_withdrawn(detail: dict) -> None:
     _cancellation(visit, application, reason="withdrawn", occasion="withdrawn")
 
 
-def on_cancelled(detail: dict) -> None:
+def on_cancelled(detail: VisitCancelled) -> None:
     """The visit is cancelled: every holder gets METHOD:CANCEL of the same events; timers then do nothing."""
     try:
-        visit = visits.find(detail["visit_id"])
+        visit = visits.find(detail.visit_id)
     except NotFound:
         return
     if visit.status != "cancelled":

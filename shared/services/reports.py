@@ -18,6 +18,7 @@ the summary as version n + 1 with the same snapshot.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -27,9 +28,8 @@ from shared.adapters.mailer import Attachment
 from shared.domain import plan as planning
 from shared.domain import report as domain
 from shared.errors import Conflict, Invalid, NotFound
-from shared.models.parsing import parse_body
 from shared.models.application import Application
-from shared.models.events import ReportPublished, SummaryPointHidden
+from shared.models.events import LearningPointsSubmitted, ReportPublished, SummaryPointHidden, TimerFired
 from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
 from shared.services import applications, learning, outbound, visits
@@ -45,9 +45,9 @@ ATTEMPTS = 5
 
 # --- reactions ---------------------------------------------------------------------------------
 
-def on_points_submitted(detail: dict) -> None:
+def on_points_submitted(detail: LearningPointsSubmitted) -> None:
     """LearningPointsSubmitted: assemble at once when every confirmed visitor has answered."""
-    visit = _live_visit(detail.get("visit_id", ""))
+    visit = _live_visit(detail.visit_id)
     if visit is None or visit.starts_at is None:
         return
     confirmed = [a.application_id for a in _confirmed(visit.visit_id)]
@@ -56,18 +56,18 @@ def on_points_submitted(detail: dict) -> None:
         assemble(visit.visit_id)
 
 
-def report_due(detail: dict) -> None:
+def on_report_due(detail: TimerFired) -> None:
     """TimerFired report_due (14 days after the visit): assemble with whatever points there are."""
-    visit = _live_visit(detail.get("visit_id", ""))
+    visit = _live_visit(detail.visit_id)
     if visit is None or visit.starts_at is None or _stale(visit, detail):
         return
     assemble(visit.visit_id)
 
 
-def impact_due(detail: dict) -> None:
+def on_impact_due(detail: TimerFired) -> None:
     """TimerFired impact_due (six weeks after the visit): the visitors' reflections, to the
     coordinators (all of them) and to each visiting organisation's lead (that organisation's)."""
-    visit = _live_visit(detail.get("visit_id", ""))
+    visit = _live_visit(detail.visit_id)
     if visit is None or visit.starts_at is None or _stale(visit, detail):
         return
     confirmed = _confirmed(visit.visit_id)
@@ -194,9 +194,17 @@ def public_summary_html(visit_id: str) -> str:
 
 # --- hiding a point from the summary -----------------------------------------------------------
 
-def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
+@dataclass(frozen=True)
+class Hidden:
+    """The points now kept out of a visit's summary, and whether the summary was published again."""
+
+    visit_id: str
+    points: list[domain.HiddenPoint]
+    republished: bool
+
+
+def hide_point(visit_id: str, request: HiddenPointIn) -> Hidden:
     """Keep one learning point out of the published summary; re-publish if already published."""
-    request = parse_body(HiddenPointIn, body)
     visits.find(visit_id)
     try:
         application = applications.find(request.application_id)
@@ -216,10 +224,7 @@ def hide_point(visit_id: str, body: dict) -> tuple[int, dict]:
         raise Invalid({"index": f"this application sent {len(points)} point(s): index 0 to {len(points) - 1}"})
     changed = _add_hidden(visit_id, domain.HiddenPoint(request.application_id, request.index, points[request.index]))
     republished = changed and _republish(visit_id)
-    hidden = _hidden(visit_id)
-    return 200, {"visit_id": visit_id, "hidden_points": [{"application_id": h.application_id, "index": h.index}
-                                                         for h in hidden],
-                 "republished": republished}
+    return Hidden(visit_id, _hidden(visit_id), republished)
 
 
 def _add_hidden(visit_id: str, point: domain.HiddenPoint) -> bool:
@@ -264,9 +269,9 @@ def _live_visit(visit_id: str) -> Visit | None:
     return None if visit.status == "cancelled" else visit
 
 
-def _stale(visit: Visit, detail: dict) -> bool:
+def _stale(visit: Visit, detail: TimerFired) -> bool:
     """A timer planned for an earlier date of the visit."""
-    occasion = detail.get("occasion")
+    occasion = detail.occasion
     return occasion is not None and occasion != planning.date_occasion(visit)
 
 

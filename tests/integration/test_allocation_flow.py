@@ -467,7 +467,7 @@ def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(
         return Caller(application.email, application.name, application.organisation, frozenset())
 
     def confirm(application):
-        offers.confirm(application.application_id, {}, as_applicant(application))
+        offers.confirm(application.application_id, as_applicant(application))
 
     def withdraw(application):
         for _ in range(10):   # as the intake service would: read, write conditionally, read again if it lost
@@ -477,8 +477,8 @@ def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(
                 break
             except Conflict:
                 continue
-        offers.on_withdrawn({"visit_id": visit_id, "application_id": current.application_id,
-                             "previous_status": current.status})
+        offers.on_withdrawn(ApplicationWithdrawn(visit_id=visit_id, application_id=current.application_id,
+                                                 organisation=current.organisation, previous_status=current.status))
 
     def allocate():
         allocation.run(visit_id)

@@ -17,3 +17,13 @@ def test_routes_are_unique_and_timer_kinds_are_owned_by_consumers():
 
 def test_the_sweep_runs_hourly():
     assert [s.expression for s in topology.SCHEDULES] == ["rate(1 hour)"]
+
+
+def test_each_consumer_reacts_to_exactly_what_its_rules_send_it_and_to_its_own_timers():
+    from importlib import import_module
+
+    for name in topology.consumers():
+        consume = import_module(f"functions.{name}.handler").consume
+        sent = {t for rule in topology.RULES if rule.function == name for t in rule.detail_types}
+        assert consume.detail_types == sent, name
+        assert set(consume.timers) == {k for k, owner in topology.TIMER_KINDS.items() if owner == name}, name
