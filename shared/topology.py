@@ -199,7 +199,3 @@ def consumers() -> tuple[str, ...]:
 
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
-
-
-def routes_of(function_name: str) -> tuple[Route, ...]:
-    return tuple(r for r in ROUTES if r.function == function_name)

@@ -3,7 +3,7 @@
 `plan(visit)` lists what the contract times from the visit's date and from its preparation
 call. Each item carries an `occasion` naming the version of the date (`date{n}`) or of the
 call (`call{n}`) it was planned from: when the date moves, the version moves, and a timer
-planned for the old version is recognised as stale (`is_current`).
+planned for the old version is recognised as stale (`planned_item` finds nothing).
 
 Who receives each kind is decided here too (`audience`), from plain application values, so
 the sender and the timeline agree on the recipients.
@@ -109,12 +109,8 @@ def to_schedule(visit: VisitLike, now: datetime) -> list[PlannedItem]:
     return [item for item in plan(visit) if item.due_at >= now]
 
 
-def is_current(visit: VisitLike, kind: str, occasion: str) -> bool:
-    """Whether an item planned for `occasion` still stands (not cancelled, date/call not moved)."""
-    return any(item.kind == kind and item.occasion == occasion for item in plan(visit))
-
-
 def planned_item(visit: VisitLike, kind: str, occasion: str) -> PlannedItem | None:
+    """The item planned for `occasion`, if it still stands (not cancelled, date/call not moved)."""
     return next((i for i in plan(visit) if i.kind == kind and i.occasion == occasion), None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
-from shared.domain.plan import audience, is_current, plan, to_schedule
+from shared.domain.plan import audience, plan, planned_item, to_schedule
 
 START = datetime(2027, 3, 24, 9, 0, tzinfo=timezone.utc)
 CALL = datetime(2027, 3, 10, 14, 0, tzinfo=timezone.utc)
@@ -74,9 +74,9 @@ def test_moving_the_date_moves_every_date_item_and_changes_its_occasion():
             continue
         assert after[kind].due_at == before[kind].due_at + timedelta(days=10)
         assert (before[kind].occasion, after[kind].occasion) == ("date1", "date2")
-    assert not is_current(moved, "visit_reminder_7d", "date1")
-    assert is_current(moved, "visit_reminder_7d", "date2")
-    assert not is_current(replace(moved, status="cancelled"), "visit_reminder_7d", "date2")
+    assert planned_item(moved, "visit_reminder_7d", "date1") is None
+    assert planned_item(moved, "visit_reminder_7d", "date2") == after["visit_reminder_7d"]
+    assert planned_item(replace(moved, status="cancelled"), "visit_reminder_7d", "date2") is None
 
 
 def test_occasions_and_timer_ids_differ_per_item():
