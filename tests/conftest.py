@@ -17,8 +17,11 @@ os.environ.update(TEST_ENV)
 
 
 # Unit tests and the stores' contract open no socket (moto runs in-process): pytest-socket makes any
-# attempt fail, so a test that would reach the network says so at once.
+# attempt fail, so a test that would reach the network says so at once. The X-Ray SDK makes its UDP
+# emitter's socket once, on import (Powertools' Tracer, even disabled): made here, before the block.
 NO_SOCKETS = ("tests/unit/", "tests/stores/")
+
+import shared.observability  # noqa: E402,F401
 
 
 def pytest_collection_modifyitems(config, items):

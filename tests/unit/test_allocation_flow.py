@@ -1,32 +1,27 @@
-"""Allocation end to end over moto: fair places, offers, waiting list, confirmation, expiry and promotion.
+"""Allocation end to end over the in-memory stores: fair places, offers, waiting list, confirmation,
+expiry and promotion (the same flow over DynamoDB: tests/integration/test_allocation_race.py).
 
-Events travel as in AWS: each state change's event is read from the table's stream (what the
-publisher does) and handed to the allocation function as an SQS message (what the rule and
+Events travel as in AWS: each state change's event, in the order written (what the table's stream
+and the publisher do), is handed to the allocation function as an SQS message (what the rule and
 queue do); due timers are fired by the sweep.
 """
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
 from shared import clock
-from shared.adapters import table
 from shared.adapters.mailer import RecordingMailer
-from shared.adapters.stream import event_of_record
-from shared.auth import Caller
-from shared.errors import Conflict, Forbidden
 from shared.models.application import Application
 from shared.models.events import ApplicationWithdrawn
 from shared.models.visit import VisitFields
+from shared import store
 from shared.store import applications as application_items
 from shared.services import applications, outbound, visits
 from shared.topology import RULES
-from tests.conftest import TEST_ENV
 from tests.helpers import COORDINATOR, Context, call, envelope, member, sqs_event
 
 NOW = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)       # applications close
@@ -43,34 +38,26 @@ class FixedClock:
 
 
 class Pipeline:
-    """The publisher → bus → rule → SQS → allocation function path, driven by the test."""
+    """The stream → publisher → bus → rule → SQS → allocation function path, driven by the test."""
 
-    def __init__(self):
+    def __init__(self, memory: store.Memory):
         from functions.allocation.handler import handler
 
-        self.handler = handler
-        self.streams = boto3.client("dynamodbstreams")
-        arn = boto3.client("dynamodb").describe_table(TableName=TEST_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
-        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        self.iterator = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self.handler, self.memory = handler, memory
         self.published: list[tuple[str, dict]] = []
 
     def settle(self) -> None:
-        """Deliver every event published so far (and what they cause) to the allocation function."""
-        while True:
-            answer = self.streams.get_records(ShardIterator=self.iterator)
-            self.iterator = answer["NextShardIterator"]
-            events = [e for e in map(event_of_record, answer["Records"]) if e is not None]
-            if not events:
-                return
-            for event_id, detail_type, detail in events:
-                self.published.append((detail_type, detail))
-                if detail_type not in ALLOCATION_EVENTS:
+        """Deliver every event written so far (and what they cause) to the allocation function."""
+        while events := self.memory.take_events():
+            for event_id, event in events:
+                detail = event.model_dump(mode="json")
+                self.published.append((event.detail_type, detail))
+                if event.detail_type not in ALLOCATION_EVENTS:
                     continue
-                if detail_type == "TimerFired" and detail["kind"] not in ("applications_close", "offer_expiry"):
+                if event.detail_type == "TimerFired" and detail["kind"] not in ("applications_close", "offer_expiry"):
                     continue
-                result = self.handler(sqs_event(envelope(detail_type, {**detail, "event_id": event_id})), Context())
+                result = self.handler(sqs_event(envelope(event.detail_type, {**detail, "event_id": event_id})),
+                                      Context())
                 assert result == {"batchItemFailures": []}, detail
 
     def of_type(self, detail_type: str) -> list[dict]:
@@ -78,24 +65,27 @@ class Pipeline:
 
 
 @pytest.fixture
-def world(aws):
+def world():
     fixed = FixedClock(NOW - timedelta(days=10))
     clock.use(fixed)
     mailer = RecordingMailer()
     outbound.use_mailer(mailer)
+    stores = store.in_memory()
+    store.use(stores)
     try:
-        yield World(fixed, mailer)
+        yield World(fixed, mailer, stores)
     finally:
+        store.use(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
 
 class World:
-    def __init__(self, fixed: FixedClock, mailer: RecordingMailer):
+    def __init__(self, fixed: FixedClock, mailer: RecordingMailer, stores: store.Stores):
         from functions.allocation.handler import handler
 
-        self.clock, self.mailer, self.api = fixed, mailer, handler
-        self.pipeline = Pipeline()
+        self.clock, self.mailer, self.api, self.stores = fixed, mailer, handler, stores
+        self.pipeline = Pipeline(stores.memory)
         self.minute = 0
 
     def at(self, moment: datetime) -> None:
@@ -122,7 +112,9 @@ class World:
                 name=f"{slug.title()} Visitor {self.minute}", email=f"visitor{self.minute}@{slug}.example",
                 role="police", job_title="Inspector", motivation="To learn", questions=["How?"], prep_call="join",
                 submitted_at=at, submitted_by=f"lead@{slug}.example", updated_at=at)
-            table.put(application_items.to_item(application))
+            # Stored as intake stores it (no receipt, no guard: what allocation reads).
+            self.stores.memory.items["applications"][application.application_id] = application_items.to_item(
+                application)
             made.append(application)
         return made
 
@@ -201,7 +193,7 @@ def test_nine_places_go_to_four_organisations_in_pairs_and_the_lone_applicant_wa
     assert again == allocation                                              # a re-run changes no offer
     assert len(world.pipeline.of_type("ApplicationOffered")) == 9          # nobody offered twice
     assert len(world.pipeline.of_type("ApplicationWaitlisted")) == 4       # nothing changed, nothing told again
-    assert table.get(f"VISIT#{visit_id}", "ALLOCATION")["runs"] == 2
+    assert world.stores.allocation.record(visit_id).runs == 2
 
 
 def test_the_ledger_puts_organisations_with_fewer_earlier_places_first(world):
@@ -413,7 +405,7 @@ def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_v
     visits.cancel(other)
     status, body = world.allocate(other)
     assert status == 409 and body["message"]
-    assert table.get(f"VISIT#{other}", "ALLOCATION") is None
+    assert world.stores.allocation.record(other) is None
 
 
 def test_a_second_allocation_waits_for_the_first_and_gives_up_with_a_conflict(world, monkeypatch):
@@ -427,101 +419,3 @@ def test_a_second_allocation_waits_for_the_first_and_gives_up_with_a_conflict(wo
     assert status == 409 and "already running" in body["message"]
     assert visits.find(visit_id).status == "open"
     assert world.allocate(visit_id)[0] == 200  # released: the next one runs
-
-
-# --- concurrency ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def serialised_moto():
-    """moto is not thread-safe: let one AWS call through at a time (the code under test still races)."""
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock = threading.RLock()
-    original = BotocoreStubber.process_request
-
-    def one_at_a_time(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-
-    BotocoreStubber.process_request = one_at_a_time
-    try:
-        yield
-    finally:
-        BotocoreStubber.process_request = original
-
-
-def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(world, serialised_moto):
-    from shared.services import allocation, offers
-
-    visit_id = world.visit(capacity=6)
-    applied = world.apply(visit_id, "Kent Police", 5) + world.apply(visit_id, "Essex Police", 4) \
-        + world.apply(visit_id, "Durham Constabulary", 3)
-    world.at(NOW + timedelta(hours=1))
-    allocation.run(visit_id)
-    offered = [a for a in applied if world.status(a) == "offered"]
-    assert len(offered) == 6
-    errors: list[BaseException] = []
-    peak = {"held": 0}
-
-    def as_applicant(application: Application) -> Caller:
-        return Caller(application.email, application.name, application.organisation, frozenset())
-
-    def confirm(application):
-        offers.confirm(application.application_id, as_applicant(application))
-
-    def withdraw(application):
-        for _ in range(10):   # as the intake service would: read, write conditionally, read again if it lost
-            current = applications.find(application.application_id)
-            try:
-                applications.change(current, None, from_status=("offered", "confirmed"), status="withdrawn")
-                break
-            except Conflict:
-                continue
-        offers.on_withdrawn(ApplicationWithdrawn(visit_id=visit_id, application_id=current.application_id,
-                                                 organisation=current.organisation, previous_status=current.status))
-
-    def allocate():
-        allocation.run(visit_id)
-
-    def watch():
-        for _ in range(20):
-            peak["held"] = max(peak["held"], applications.places_held(visit_id))
-
-    jobs = [(confirm, offered[0]), (confirm, offered[1]), (withdraw, offered[2]), (withdraw, offered[3]),
-            (confirm, offered[2]), (allocate, None), (allocate, None), (watch, None)]
-
-    def run(job, argument):
-        try:
-            job(argument) if argument is not None else job()
-        except (Conflict, Forbidden) as error:   # a lost race is an answer, not a failure
-            if "offer is no longer open" not in error.message and "try again" not in error.message:
-                errors.append(error)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert not errors, errors
-    allocation.run(visit_id)   # whatever the race left, one more run settles it
-    final = applications.of_visit(visit_id)
-    held = [a for a in final if a.holds_place]
-    assert peak["held"] <= 6 and len(held) == 6
-    assert all(n >= 2 for n in Counter(a.organisation for a in held).values())
-    assert {a.application_id for a in final if a.status == "withdrawn"} == {offered[2].application_id,
-                                                                             offered[3].application_id}
-    offers_made = Counter(d["application_id"] for d in _offered_events(visit_id))
-    assert max(offers_made.values()) == 1     # nobody was offered the same place twice
-
-
-def _offered_events(visit_id: str) -> list[dict]:
-    streams, dynamodb = boto3.client("dynamodbstreams"), boto3.client("dynamodb")
-    arn = dynamodb.describe_table(TableName=TEST_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
-    return [e[2] for e in map(event_of_record, records) if e and e[1] == "ApplicationOffered"
-            and e[2]["visit_id"] == visit_id]
