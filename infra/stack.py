@@ -33,11 +33,7 @@ from shared.auth import COORDINATORS
 
 # The function that reads the main table's stream and publishes each item's event to the bus.
 STREAM_PUBLISHER = topology.STREAM_CONSUMER
-MAX_RECEIVE_COUNT = 5
-# Concurrent invocations per consumer (SQS event sources' maximum concurrency; 2 is the least
-# AWS allows): four consumers at two each stay within SES's default 14 messages a second, and
-# a burst of events waits in its queue instead of throttling.
-CONSUMER_MAX_CONCURRENCY = 2
+DELIVERY, STREAM_DELIVERY = topology.QUEUE_DELIVERY, topology.STREAM_DELIVERY
 # Alarm thresholds (docs/OPERATIONS.md says what each means and what to do).
 OLDEST_MESSAGE_SECONDS = 30 * 60   # a consumer's queue not drained for half an hour
 ITERATOR_AGE_MS = 15 * 60 * 1000   # the stream's publisher a quarter of an hour behind
@@ -290,17 +286,17 @@ class PeerLearningVisitsStack(Stack):
         queues = {}
         for name in topology.consumers():
             function = self.functions[name].function
-            dlq = self._queue(f"{pascal(name)}Dlq", retention_period=Duration.days(14))
+            dlq = self._queue(f"{pascal(name)}Dlq",
+                              retention_period=Duration.seconds(DELIVERY.dlq_retention.total_seconds()))
             queue = self._queue(
                 f"{pascal(name)}Queue",
-                # AWS's advice for Lambda consumers: six times the function's timeout.
-                visibility_timeout=Duration.seconds(6 * topology.function(name).timeout_seconds),
-                retention_period=Duration.days(4),
-                dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=dlq),
+                visibility_timeout=Duration.seconds(DELIVERY.visibility_timeout_seconds(topology.function(name))),
+                retention_period=Duration.seconds(DELIVERY.retention.total_seconds()),
+                dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=DELIVERY.max_receive_count, queue=dlq),
             )
             function.add_event_source(sources.SqsEventSource(
-                queue, batch_size=10, report_batch_item_failures=True,
-                max_concurrency=CONSUMER_MAX_CONCURRENCY))
+                queue, batch_size=DELIVERY.batch_size, report_batch_item_failures=True,
+                max_concurrency=DELIVERY.max_concurrency))
             queues[name] = (queue, dlq)
         for rule in topology.RULES:
             queue, dlq = queues[rule.function]
@@ -322,15 +318,16 @@ class PeerLearningVisitsStack(Stack):
         """The table's stream -> the publisher, which may only put events on the bus."""
         if STREAM_PUBLISHER not in self.functions:
             raise ValueError(f"topology declares no {STREAM_PUBLISHER!r} function")
-        dlq = self._queue("StreamFailuresDlq", retention_period=Duration.days(14))
+        dlq = self._queue("StreamFailuresDlq",
+                          retention_period=Duration.seconds(STREAM_DELIVERY.dlq_retention.total_seconds()))
         acknowledge(dlq, "SQS3", "this queue is itself a dead-letter destination: the on-failure "
                                  "destination of the table stream's event source mapping")
         self.functions[STREAM_PUBLISHER].function.add_event_source(sources.DynamoEventSource(
             self.table,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-            batch_size=100,
-            bisect_batch_on_error=True,
-            retry_attempts=10,
+            batch_size=STREAM_DELIVERY.batch_size,
+            bisect_batch_on_error=STREAM_DELIVERY.bisect_on_error,
+            retry_attempts=STREAM_DELIVERY.retry_attempts,
             report_batch_item_failures=True,
             on_failure=sources.SqsDlq(dlq),
             parallelization_factor=1,  # keep each item's changes in order
@@ -343,8 +340,9 @@ class PeerLearningVisitsStack(Stack):
                 self, f"Schedule{pascal(schedule.name)}",
                 description=f"{schedule.name}: {schedule.expression} -> {schedule.function}",
                 schedule=events.Schedule.expression(schedule.expression),
-                targets=[targets.LambdaFunction(self.functions[schedule.function].function,
-                                                retry_attempts=2, max_event_age=Duration.hours(1))],
+                targets=[targets.LambdaFunction(
+                    self.functions[schedule.function].function, retry_attempts=schedule.retry_attempts,
+                    max_event_age=Duration.seconds(schedule.max_event_age.total_seconds()))],
             )
 
     # -- monitoring -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from local import env, transactions
+from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
 # moto's backends) may still make a boto3 call.
@@ -20,7 +21,7 @@ MOTO_LOCK = threading.RLock()
 
 _CLIENT_LOCK = threading.RLock()
 
-MAX_RECEIVE_COUNT = 5  # as the CDK app's queues
+DELIVERY = topology.QUEUE_DELIVERY  # as the CDK app's queues (shared/topology.py)
 
 _patched = False
 
@@ -131,14 +132,14 @@ class Emulator:
         for function in self.topology.consumers():
             name, dlq_name = f"{function}-events", f"{function}-events-dlq"
             dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes={
-                "MessageRetentionPeriod": str(14 * 24 * 3600)})["QueueUrl"]
+                "MessageRetentionPeriod": str(int(DELIVERY.dlq_retention.total_seconds()))})["QueueUrl"]
             dlq_arn = _queue_arn(sqs, dlq_url)
             timeout = _function(self.topology, function).timeout_seconds
             url = sqs.create_queue(QueueName=name, Attributes={
-                # As the CDK app: six times the function's timeout.
-                "VisibilityTimeout": str(6 * timeout),
+                "VisibilityTimeout": str(DELIVERY.visibility_timeouts * timeout),
+                "MessageRetentionPeriod": str(int(DELIVERY.retention.total_seconds())),
                 "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                             "maxReceiveCount": MAX_RECEIVE_COUNT}),
+                                             "maxReceiveCount": DELIVERY.max_receive_count}),
             })["QueueUrl"]
             queues[function] = ConsumerQueue(function, name, url, _queue_arn(sqs, url), dlq_name, dlq_url, dlq_arn)
 

@@ -15,12 +15,14 @@ from typing import Any
 from local import env
 from local.emulation import ConsumerQueue, Emulator
 from local.runtime import Runtime
+from shared import topology
 
 log = logging.getLogger("local.sources")
 
-STREAM_BATCH_SIZE = 100     # Lambda's default for DynamoDB streams
-STREAM_RETRIES = 10         # retries of a failing stream batch before it is dropped (as the CDK app)
-QUEUE_BATCH_SIZE = 10       # Lambda's default for SQS
+# As the CDK app's event source mappings (shared/topology.py).
+STREAM_BATCH_SIZE = topology.STREAM_DELIVERY.batch_size
+STREAM_RETRIES = topology.STREAM_DELIVERY.retry_attempts
+QUEUE_BATCH_SIZE = topology.QUEUE_DELIVERY.batch_size
 
 
 def _lambda_json(value: Any) -> Any:

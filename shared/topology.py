@@ -71,10 +71,39 @@ class EventRule:
 
 
 @dataclass(frozen=True)
+class QueueDelivery:
+    """How events reach a consumer: its SQS queue (with a DLQ) → the function, partial batch failures."""
+
+    batch_size: int = 10                  # messages per invocation (Lambda's default for SQS)
+    # Concurrent invocations per consumer (2 is the least AWS allows): four consumers at two each stay
+    # within SES's default 14 messages a second, and a burst of events waits in its queue.
+    max_concurrency: int = 2
+    max_receive_count: int = 5            # receives before a message moves to the DLQ
+    visibility_timeouts: int = 6          # the queue's visibility timeout, in function timeouts (AWS's advice)
+    retention: timedelta = timedelta(days=4)
+    dlq_retention: timedelta = timedelta(days=14)
+
+    def visibility_timeout_seconds(self, function: "Function") -> int:
+        return self.visibility_timeouts * function.timeout_seconds
+
+
+@dataclass(frozen=True)
+class StreamDelivery:
+    """How the table's stream reaches its consumer (the publisher)."""
+
+    batch_size: int = 100                 # records per invocation (Lambda's default for DynamoDB streams)
+    retry_attempts: int = 10              # retries of a failing batch, then its records go to the DLQ
+    bisect_on_error: bool = True          # a batch that fails as a whole is split in two and each half retried
+    dlq_retention: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
 class Schedule:
     name: str
     function: str
     every: timedelta
+    retry_attempts: int = 2               # EventBridge's retries of an invocation that failed to start
+    max_event_age: timedelta = timedelta(hours=1)
 
     @property
     def expression(self) -> str:
@@ -186,6 +215,10 @@ RULES: tuple[EventRule, ...] = (
 
 # The function the main table's stream feeds (each changed item's own event → the bus).
 STREAM_CONSUMER = "publisher"
+
+# Delivery policy, read by the CDK app and the local stack alike.
+QUEUE_DELIVERY = QueueDelivery()
+STREAM_DELIVERY = StreamDelivery()
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("timers-sweep", "sweep", timedelta(hours=1)),
