@@ -15,6 +15,13 @@ TEST_ENV = {
 }
 os.environ.update(TEST_ENV)
 
+# Property tests (hypothesis): a budget that keeps `make test` quick, and a thorough one on request.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("default", max_examples=400)
+settings.register_profile("thorough", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 # Unit tests and the stores' contract open no socket (moto runs in-process): pytest-socket makes any
 # attempt fail, so a test that would reach the network says so at once. The X-Ray SDK makes its UDP

@@ -352,7 +352,9 @@ def check_priority_among_newcomers(applicants, limits, ledger, decision):
                 assert final[higher] <= final[lower] + 1
 
 
-PROPERTY_SETTINGS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The example budget comes from the Hypothesis profile (tests/conftest.py): `make test` runs 400 per
+# property, `HYPOTHESIS_PROFILE=thorough make test` 2,000 (the re-run property half of each).
+PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY_SETTINGS
@@ -375,7 +377,8 @@ def test_a_first_allocation_is_by_the_rule(applicants, limits, ledger):
     check_priority_among_newcomers(applicants, limits, ledger, decision)
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=settings.default.max_examples // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(rerun_strategy())
 def test_a_rerun_after_withdrawals_keeps_holders_and_the_rule(case):
     applicants, limits, ledger = case
