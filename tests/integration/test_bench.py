@@ -1,4 +1,5 @@
-"""The benchmarks run and report ratios (tiny sizes: this checks the machinery, never a timing)."""
+"""The benchmarks run and report ratios (tiny sizes: this checks the machinery, never a timing). They start
+processes (cold starts) and the local stack in-process, so they live here rather than in tests/unit."""
 from __future__ import annotations
 
 import json
