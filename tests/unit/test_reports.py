@@ -1,19 +1,19 @@
-"""Learning points, the host's report, the public summary and the impact note, over moto with a fixed clock."""
+"""Learning points, the host's report, the public summary and the impact note, over the in-memory stores
+(and documents) with a fixed clock."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 
 from shared import clock
-from shared.adapters import documents, table
+from shared import store
+from shared.adapters import documents
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
 from shared.models.visit import VisitFields
 from shared.store import applications as application_items
-from shared.store import stores
 from shared.store.learning import Reflection
 from shared.models.events import ReflectionRecorded
 from shared.services import links, outbound, visits
@@ -45,10 +45,18 @@ PEOPLE = {
 
 
 class World:
-    def __init__(self, fixed: FixedClock, mailer: RecordingMailer, visit_id: str):
+    def __init__(self, fixed: FixedClock, mailer: RecordingMailer, visit_id: str, stores: store.Stores,
+                 bucket: documents.MemoryDocuments):
         from functions.reports.handler import handler
 
         self.handler, self.fixed, self.mailer, self.visit_id = handler, fixed, mailer, visit_id
+        self.stores, self.bucket = stores, bucket
+        self.events: list = []
+
+    def written(self) -> list:
+        """Every event written so far, in order (what the table's stream carries)."""
+        self.events += [event for _, event in self.stores.memory.take_events()]
+        return self.events
 
     def at(self, moment: datetime) -> None:
         self.fixed.moment = moment
@@ -61,8 +69,9 @@ class World:
 
     def answered_event(self, aid: str) -> None:
         """Deliver the LearningPointsSubmitted event the stored points carry (as the publisher would)."""
-        detail = table.get(f"APP#{aid}", "POINTS")["event"]["detail"]
-        self.deliver("LearningPointsSubmitted", detail)
+        event = [e for e in self.written() if e.detail_type == "LearningPointsSubmitted"
+                 and e.application_id == aid][-1]
+        self.deliver("LearningPointsSubmitted", event.model_dump(mode="json"))
 
     def timer(self, kind: str, occasion: str = "date1") -> None:
         self.deliver("TimerFired", {"version": 1, "kind": kind, "timer_id": f"{kind}#{self.visit_id}#{occasion}",
@@ -91,8 +100,10 @@ class World:
 
 
 @pytest.fixture
-def world(aws):
-    documents._client.cache_clear()
+def world():
+    stores, bucket = store.in_memory(), documents.MemoryDocuments()
+    store.use(stores)
+    documents.use(bucket)
     fixed = FixedClock(datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc))
     mailer = RecordingMailer()
     clock.use(fixed)
@@ -105,13 +116,15 @@ def world(aws):
             "venue": "Hutton HQ", "starts_at": clock.iso(STARTS), "capacity": 8,
             "applications_close_at": "2026-12-01T00:00:00Z"}))
         for aid, (name, email, organisation, lead, status) in PEOPLE.items():
-            table.put(application_items.to_item(Application(
+            stores.memory.items["applications"][aid] = application_items.to_item(Application(
                 application_id=aid, visit_id=visit.visit_id, organisation=organisation, status=status,
                 submitted_at=fixed.moment, updated_at=fixed.moment, submitted_by=lead, name=name, email=email,
                 role="police", job_title="Inspector", motivation="To learn", prep_call="join",
-                questions=[f"What would {name.split()[0]} ask about peer support?"])))
-        yield World(fixed, mailer, visit.visit_id)
+                questions=[f"What would {name.split()[0]} ask about peer support?"]))
+        yield World(fixed, mailer, visit.visit_id, stores, bucket)
     finally:
+        store.use(None)
+        documents.use(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
@@ -120,7 +133,7 @@ def test_points_are_not_accepted_before_the_visit_starts(world):
     world.at(STARTS - timedelta(minutes=1))
     status, body = world.submit("a-kim", {"points": ["Too early"]})
     assert status == 409 and "start" in body["message"]
-    assert table.get("APP#a-kim", "POINTS") is None
+    assert world.stores.learning.points_of("a-kim") is None
 
 
 def test_a_second_submission_replaces_the_first(world):
@@ -131,10 +144,10 @@ def test_a_second_submission_replaces_the_first(world):
     status, second = world.submit("a-kim", {"points": ["Better thought", "Another"], "will_adopt": "Huddles"})
     assert status == 201
     assert second["points"] == ["Better thought", "Another"] and second["public"] is True
-    stored = table.get("APP#a-kim", "POINTS")
-    assert stored["points"] == ["Better thought", "Another"] and stored["will_adopt"] == "Huddles"
-    assert stored["submitted_at"] == "2027-01-21T10:00:00Z" and stored["expires_at"] > STARTS.timestamp()
-    assert stored["event"]["detail_type"] == "LearningPointsSubmitted"
+    stored = world.stores.learning.points_of("a-kim")
+    assert stored.points == ["Better thought", "Another"] and stored.will_adopt == "Huddles"
+    assert stored.submitted_at == STARTS + timedelta(days=2)
+    assert [e.detail_type for e in world.written()][-2:] == ["LearningPointsSubmitted"] * 2
 
 
 def test_bad_bodies_are_422_naming_each_field(world):
@@ -145,7 +158,7 @@ def test_bad_bodies_are_422_naming_each_field(world):
     for body, field in cases:
         status, answer = world.submit("a-kim", body)
         assert status == 422 and field in answer["fields"], (body, answer)
-    assert table.get("APP#a-kim", "POINTS") is None
+    assert world.stores.learning.points_of("a-kim") is None
 
 
 def test_only_the_visitor_or_their_member_and_only_confirmed_visitors(world):
@@ -193,9 +206,9 @@ def test_the_report_is_assembled_at_fourteen_days_by_the_timer(world):
     html_key = report["documents"]["report_html"]
     assert html_key == f"reports/{world.visit_id}/v1/report.html"
     assert report["documents"]["report_text"] == f"reports/{world.visit_id}/v1/report.txt"
-    stored = boto3.client("s3").get_object(Bucket=TEST_ENV["BUCKET_NAME"], Key=html_key)["Body"].read().decode()
+    stored = world.bucket.get(html_key).content.decode()
     assert "Protected time for peer supporters" in stored and "Tuesday 19 January 2027" in stored
-    assert table.get(f"VISIT#{world.visit_id}", "REPORT")["event"]["detail_type"] == "ReportPublished"
+    assert world.written()[-1].detail_type == "ReportPublished"
 
     status, body = world.submit("a-kit", {"points": ["Too late"]})
     assert status == 409 and "assembled" in body["message"]
@@ -223,8 +236,8 @@ def test_assembled_at_once_when_every_confirmed_visitor_answered_and_only_once(w
     world.timer("report_due")
     [email] = world.to_host()
     assert all(f"Point from {aid}" in email.text for aid in ("a-kim", "a-kit", "a-orla"))
-    report = table.get(f"VISIT#{world.visit_id}", "REPORT")
-    assert report["doc_version"] == 1 and report["assembled_at"] == clock.iso(STARTS + timedelta(days=3))
+    report = world.stores.reports.find(world.visit_id)
+    assert report.doc_version == 1 and report.assembled_at == STARTS + timedelta(days=3)
 
 
 def test_the_coordinators_report_is_full_and_attributed(world):
@@ -271,8 +284,8 @@ def test_the_public_summary_has_no_personal_data_and_only_public_unhidden_points
     status, answer = world.hide("a-kim", 1)
     assert status == 200 and answer["republished"] is True
     assert "Names Sgt Smith" not in world.summary()[1]["learning_points"]
-    hiding = table.get(f"VISIT#{world.visit_id}", "HIDDEN_POINTS")["event"]
-    assert hiding["detail_type"] == "SummaryPointHidden" and hiding["detail"]["index"] == 1
+    [hiding] = [e for e in world.written() if e.detail_type == "SummaryPointHidden"]
+    assert hiding.index == 1 and hiding.application_id == "a-kim"
     status, report = world.report()
     assert report["documents"]["summary_json"] == f"reports/{world.visit_id}/v2/summary.json"
     hidden = next(p for p in report["points"] if p["text"] == "Names Sgt Smith")
@@ -294,7 +307,7 @@ def test_the_impact_note_goes_to_the_coordinators_and_each_organisations_lead_on
                    ("a-wes", 1): "Withdrawn people are not counted"}
     visit = visits.find(world.visit_id)
     for (aid, week), text in reflections.items():
-        stores().learning.record_reflection(
+        world.stores.learning.record_reflection(
             Reflection(application_id=aid, visit_id=world.visit_id, week=week, text=text,
                        recorded_at=STARTS + timedelta(days=7 * week)),
             visit, ReflectionRecorded(visit_id=world.visit_id, application_id=aid, organisation="-", week=week))

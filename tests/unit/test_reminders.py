@@ -1,4 +1,4 @@
-"""Every timed communication, exactly once, over moto with a fixed clock.
+"""Every timed communication, exactly once, over the in-memory stores with a fixed clock.
 
 The reminders function is called as Lambda calls it: SQS batches of EventBridge envelopes
 (TimerFired, VisitScheduleChanged, ...) and API Gateway events for its routes. Timers are
@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared import clock
-from shared.adapters import documents, table
-from shared.store import stores
+from shared import store
+from shared.adapters import documents
 from shared.store.learning import LearningPoints
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
@@ -59,11 +59,13 @@ class FixedClock:
 
 
 @pytest.fixture
-def world(aws):
+def world():
     """A visit with five applicants in every state, the clock a month before the visit."""
     from functions.reminders.handler import handler
 
-    documents._client.cache_clear()
+    stores = store.in_memory()
+    store.use(stores)
+    documents.use(documents.MemoryDocuments())
     fixed = FixedClock(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
     clock.use(fixed)
     mailer = RecordingMailer()
@@ -79,17 +81,27 @@ def world(aws):
                 application_id=f"app-{name}", visit_id=visit.visit_id, organisation=organisation, status=status,
                 submitted_at=at, submitted_by=SUBMITTER if organisation == "Kent Police" else email_of(name),
                 updated_at=at, attending_prep_call=prep_call == "join")
-            table.put(application_items.to_item(application))
+            # Stored as intake and allocation store them (what reminders read).
+            stores.memory.items["applications"][application.application_id] = application_items.to_item(application)
             ids[name] = application.application_id
-        yield World(handler, fixed, mailer, visit.visit_id, ids)
+        yield World(handler, fixed, mailer, visit.visit_id, ids, stores)
     finally:
+        store.use(None)
+        documents.use(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
 
 class World:
-    def __init__(self, handler, fixed, mailer, visit_id, ids):
+    def __init__(self, handler, fixed, mailer, visit_id, ids, stores: store.Stores):
         self.handler, self.clock, self.mailer, self.visit_id, self.ids = handler, fixed, mailer, visit_id, ids
+        self.stores = stores
+        self.events: list = []
+
+    def last_event(self, application_id: str) -> str:
+        """The detail-type of the last event written about an application (what its item carries)."""
+        self.events += [event for _, event in self.stores.memory.take_events()]
+        return [e.detail_type for e in self.events if getattr(e, "application_id", None) == application_id][-1]
 
     def deliver(self, detail_type: str, detail: dict) -> None:
         answer = self.handler(sqs_event(envelope(detail_type, detail)), Context())
@@ -102,7 +114,7 @@ class World:
         """Move the clock and fire every due timer as the sweep and the publisher would (in due order)."""
         self.clock.moment = to
         fired = []
-        timers = stores().timers
+        timers = self.stores.timers
         for timer in timers.due(to):
             assert timers.fire(timer)
             detail = TimerFired(kind=timer.kind, timer_id=timer.timer_id, due_at=clock.iso(timer.due_at),
@@ -130,7 +142,7 @@ def ics_of(email) -> list[str]:
 def test_each_reminder_goes_once_to_holders_even_when_delivered_twice(world):
     world.created()
     world.created()  # a re-delivered event plans nothing twice
-    timer_ids = [t["timer_id"] for t in table.query("TIMER")]
+    timer_ids = [t.timer_id for t in world.stores.timers.due(START + timedelta(days=365))]
     assert len(timer_ids) == len(set(timer_ids))
     fired = world.advance(START - timedelta(days=7))
     assert {f["communication"] for f in fired if f["kind"] == "communication"} >= {
@@ -218,7 +230,7 @@ def test_learning_points_reminder_goes_only_to_those_who_have_not_answered(world
     for name in ("alice", "bob"):
         [request] = [e for e in world.to(name) if "learning points" in e.subject.lower()]
         assert "/links/" in request.text
-    stores().learning.submit_points(
+    world.stores.learning.submit_points(
         LearningPoints(application_id=world.ids["alice"], visit_id=world.visit_id, organisation="Kent Police",
                        points=["Huddles work"], submitted_at=START + timedelta(days=2)),
         visits.find(world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id, application_id=world.ids["alice"],
@@ -253,7 +265,7 @@ def test_weekly_nudges_differ_and_stop_when_the_applicant_asks(world):
                           application_id=world.ids["alice"])
     assert status == 200
     # No state change without its event: the stop is written with its own FollowUpStopped.
-    assert table.get(f"APP#{world.ids['alice']}", "APP")["event"]["detail_type"] == "FollowUpStopped"
+    assert world.last_event(world.ids["alice"]) == "FollowUpStopped"
     world.advance(START + timedelta(days=43))
     assert [k for k in world.kinds_to("alice") if k.startswith("follow_up")] == ["follow_up_week_1", "follow_up_week_2"]
 
@@ -269,8 +281,8 @@ def test_reflections_from_the_visit_start_replace_per_week(world):
     assert status == 201 and answer["week"] == 1 and answer["applied"] == "On my team"
     status, _ = world.api("POST", path, resource, {**body, "text": "Now two huddles."}, claims, application_id=alice)
     assert status == 201
-    [stored] = table.query(f"APP#{alice}", sk_prefix="REFLECTION#")
-    assert stored["text"] == "Now two huddles." and stored["event"]["detail_type"] == "ReflectionRecorded"
+    [stored] = world.stores.learning.reflections_of(alice)
+    assert stored.text == "Now two huddles." and world.last_event(alice) == "ReflectionRecorded"
     status, problem = world.api("POST", path, resource, {"week": 7, "text": ""}, claims, application_id=alice)
     assert status == 422 and {"week", "text"} <= set(problem["fields"])
     carol = world.ids["carol"]
@@ -284,7 +296,7 @@ def test_the_call_answer_decides_reminder_or_material(world):
     status, answer = world.api("POST", f"/applications/{alice}/prep-call", "/applications/{application_id}/prep-call",
                                {"attending": False}, member(SUBMITTER, "Kent Police"), application_id=alice)
     assert (status, answer["attending"]) == (200, False)
-    assert table.get(f"APP#{alice}", "APP")["event"]["detail_type"] == "PrepCallChanged"
+    assert world.last_event(alice) == "PrepCallChanged"
     assert world.api("POST", f"/applications/{alice}/prep-call", "/applications/{application_id}/prep-call",
                      {"attending": "maybe"}, member(SUBMITTER, "Kent Police"), application_id=alice)[0] == 422
     assert world.api("POST", f"/applications/{alice}/prep-call", "/applications/{application_id}/prep-call",
