@@ -79,11 +79,8 @@ def hidden_key(visit_id: str) -> dict:
 
 def _first_publication(documents: dict, assembled_at: datetime, published_at: datetime, visitors: int,
                        organisations: int) -> dict:
-    return ReportRecord(visit_id="-", status=PUBLISHED, claimed_at=assembled_at, doc_version=1, documents=documents,
-                        assembled_at=assembled_at, published_at=published_at, visitors=visitors,
-                        organisations=organisations).model_dump(
-        mode="json", include={"status", "doc_version", "documents", "assembled_at", "published_at", "visitors",
-                              "organisations"})
+    return {"status": PUBLISHED, "doc_version": 1, "documents": documents, "assembled_at": clock.iso(assembled_at),
+            "published_at": clock.iso(published_at), "visitors": visitors, "organisations": organisations}
 
 
 def _hidden_item(hidden: HiddenPoints, expires_at: int) -> dict:
