@@ -32,6 +32,8 @@ from shared.settings import settings
 from shared.topology import ROUTES
 
 ROUTE_ACCESS = {(route.method, route.path): route.access for route in ROUTES}
+FORM_ROUTES = {(route.method, route.path) for route in ROUTES if route.forms}
+FORM = "application/x-www-form-urlencoded"
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -179,10 +181,13 @@ def _too_large(event: dict) -> dict | None:
 
 def _as_json(event: dict) -> dict | None:
     """Bodies are JSON: any JSON type (application/merge-patch+json too) is read as JSON; another
-    declared type with a body, or a form type (which Powertools would parse as a form), is a 415."""
+    declared type with a body, or a form type (which Powertools would parse as a form), is a 415,
+    except a form sent to a route that takes forms (a visitor's link page)."""
     names = [name for name in event.get("headers") or {} if name.lower() == "content-type"]
     media = (next((event["headers"][name] for name in names), None) or "").split(";")[0].strip().lower()
     if not media:
+        return None
+    if media == FORM and (event.get("httpMethod"), event.get("resource")) in FORM_ROUTES:
         return None
     if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
         for name in names:

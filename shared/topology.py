@@ -50,6 +50,8 @@ class Route:
     path: str
     function: str
     access: Access
+    # Also takes a browser's form (application/x-www-form-urlencoded), as well as JSON.
+    forms: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/visits/{visit_id}", "visits", "coordinator"),
     Route("POST", "/visits/{visit_id}/cancel", "visits", "coordinator"),
     Route("GET", "/links/{token}", "visits", "public"),
-    Route("POST", "/links/{token}", "visits", "public"),
+    Route("POST", "/links/{token}", "visits", "public", forms=True),
     Route("GET", "/openapi.json", "visits", "public"),
     Route("GET", "/docs", "visits", "public"),
     Route("POST", "/visits/{visit_id}/applications", "intake", "member"),

@@ -1,10 +1,15 @@
-"""Visitors' email links: GET describes (mail scanners pre-fetch), POST performs."""
+"""Visitors' email links: GET describes (mail scanners pre-fetch), POST performs.
+
+A browser (Accept: text/html) gets pages instead of JSON, and may POST the page's form
+(application/x-www-form-urlencoded): `link_pages` turns both into the same action.
+"""
 
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from functions.visits import link_pages
 from shared import link_actions
 from shared.http import json_response
 from shared.models.responses import (
@@ -16,6 +21,7 @@ from shared.models.responses import (
     ReflectionOut,
     response,
 )
+from shared.pages import wants_html
 from shared.services import links
 
 router = APIGatewayRouter()
@@ -24,6 +30,8 @@ router = APIGatewayRouter()
 @router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"],
             responses=response("What the link does", LinkDescription))
 def describe_link(token: Annotated[str, Path()]):
+    if wants_html(router.current_event.headers):
+        return link_pages.describe(lambda: links.resolve(token))
     return json_response(200, link_actions.describe(links.resolve(token)))
 
 
@@ -33,6 +41,19 @@ def describe_link(token: Annotated[str, Path()]):
                         **response("Recorded (learning points, reflections)", LearningPointsOut | ReflectionOut, 201)})
 def perform_link(token: Annotated[str, Path()],
                  body: Annotated[dict[str, Any] | None, Body()] = None):
+    event = router.current_event
+    form = link_pages.parse_form(event.decoded_body) if _is_form(event.headers) else None
+    if wants_html(event.headers):
+        return link_pages.perform(lambda: links.resolve(token), form if form is not None else {}, perform)
     link = links.resolve(token)
-    result = link_actions.perform(link, body or {})
-    return json_response(*link_actions.ACTIONS[link.action].respond(result))
+    return json_response(*perform(link, link_pages.form_body(link.action, form) if form is not None else body or {}))
+
+
+def perform(link: links.Link, body: dict) -> tuple[int, dict]:
+    """The link's action with this body (shared/link_actions.py): its route's status and answer."""
+    return link_actions.ACTIONS[link.action].respond(link_actions.perform(link, body))
+
+
+def _is_form(headers: dict[str, str]) -> bool:
+    media = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
+    return media.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
