@@ -25,6 +25,14 @@ def messages(to: str | None = None) -> list[dict]:
     return found
 
 
+def find(message_id: str) -> tuple[EmailMessage, dict] | None:
+    """One sent email as parsed MIME and as the outbox describes it, or None."""
+    for sent in _sent_messages():
+        if getattr(sent, "id", None) == message_id and hasattr(sent, "raw_data"):
+            return message_from_string(sent.raw_data, policy=policy.default), _describe(sent)
+    return None
+
+
 def _sent_messages() -> list:
     from moto.core import DEFAULT_ACCOUNT_ID  # moto is a local-only dependency: import on use
     from moto.ses.models import ses_backends

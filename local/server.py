@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from local import mail
 from local.apigateway import HttpAnswer, json_answer
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class Controls:
         }
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> HttpAnswer | None:
+        if mail.owns(path):  # the mail viewer (HTML pages)
+            return mail.handle(self.stack, method, path, query)
         methods = self.paths.get(path.rstrip("/") or "/")
         if methods is None:
             if path.startswith("/_local/"):
