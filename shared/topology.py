@@ -165,6 +165,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/links/{token}", "visits", "public", forms=True),
     Route("GET", "/openapi.json", "visits", "public"),
     Route("GET", "/docs", "visits", "public"),
+    Route("GET", "/docs/{file}", "visits", "public"),
     Route("POST", "/visits/{visit_id}/applications", "intake", "member"),
     Route("GET", "/visits/{visit_id}/applications", "intake", "coordinator"),
     Route("GET", "/applications/{application_id}", "intake", "member"),

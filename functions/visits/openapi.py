@@ -8,9 +8,13 @@ topology, so the document says what the API does.
 import json
 from functools import lru_cache
 from importlib import import_module
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Path as PathParameter
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.http import make_resolver
@@ -57,13 +61,18 @@ IDEMPOTENCY_KEY = {
 }
 POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
+# Swagger UI's own files, served from the swagger-ui-py package beside the page (no CDN): the page works
+# offline. Relative URLs, so that the page works under an API stage's path prefix too.
 SWAGGER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Peer learning visits API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Peer learning visits API</title>
+<link rel="stylesheet" href="docs/swagger-ui.css"></head>
+<body><main id="swagger-ui"></main>
+<script src="docs/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({url: "openapi.json", dom_id: "#swagger-ui"});</script>
 </body></html>"""
+SWAGGER_FILES = {"swagger-ui.css": "text/css; charset=utf-8",
+                 "swagger-ui-bundle.js": "text/javascript; charset=utf-8"}
 
 
 @lru_cache(maxsize=1)
@@ -131,3 +140,19 @@ def openapi():
 @router.get("/docs", include_in_schema=False)
 def swagger():
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=SWAGGER_PAGE)
+
+
+@router.get("/docs/<file>", include_in_schema=False)
+def swagger_file(file: Annotated[str, PathParameter()]):
+    if file not in SWAGGER_FILES:
+        return Response(status_code=404, content_type="application/json", body=json.dumps({"message": "no such file"}))
+    return Response(status_code=200, content_type=SWAGGER_FILES[file], body=_swagger_file(file),
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=len(SWAGGER_FILES))
+def _swagger_file(name: str) -> str:
+    # The package's directory, found without importing it (its Python code is not needed, only its files).
+    spec = find_spec("swagger_ui")
+    assert spec is not None and spec.submodule_search_locations, "swagger-ui-py is not installed"
+    return (Path(next(iter(spec.submodule_search_locations))) / "static" / name).read_text(encoding="utf-8")
