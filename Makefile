@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
+# The browser tests (tests/browser) drive Debian's chromium: Playwright cannot download its own here.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 3000
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export NODE_NO_WARNINGS := 1
@@ -27,8 +30,13 @@ $(NODE_INSTALLED): package.json
 run: $(INSTALLED)
 	PORT=$(PORT) NOW=$(NOW) $(PY) -m local
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(CHROMIUM)
 	$(PY) -m pytest -q
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (apt-get)"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -q tests/unit
