@@ -28,17 +28,19 @@ PAGE_HEADERS = {
 
 @dataclass(frozen=True)
 class Team:
-    """Who people contact about the programme: named in every page's footer."""
+    """Who people contact about the programme (the settings' programme team): in every page's footer."""
 
-    programme: str
-    name: str
-    email: str
-    contact_line: str = ""
+    programme: str          # the programme's name, in every page's header
+    name: str               # the team's name ("Peer Learning Visits team")
+    email: str              # its inbox
+    contact_line: str = ""  # the settings' own contact line, when one is set (the default one speaks of replying)
 
 
 def programme_team() -> Team:
     current = settings()
-    return Team(programme=PROGRAMME, name=f"the {PROGRAMME} team", email=current.mail_from)
+    team = current.programme_team
+    return Team(programme=PROGRAMME, name=team.name, email=team.email,
+                contact_line=current.programme_team_contact.strip())
 
 
 def render_page(template: str, **context: Any) -> str:

@@ -111,7 +111,7 @@ def test_a_confirm_link_of_a_lapsed_offer_says_it_is_closed(visit):
     assert status == 200 and "no longer open" in text_of(html) and "<form" not in html
     status, html, _ = browse("POST", token, {})
     assert status == 409 and "This can no longer be done" in text_of(html) and "Nothing was changed" in text_of(html)
-    assert "mailto:programme@peer-learning.example" in html
+    assert "mailto:visits-team@peer-learning.example" in html
 
 
 def test_the_call_answer_needs_a_choice_and_shows_the_error_beside_it(visit):
@@ -196,12 +196,12 @@ def test_withdrawing_through_the_page(visit):
 def test_unknown_and_expired_links_answer_a_page_with_the_json_status(visit, fixed):
     person(visit, "a-kim", "offered")
     status, html, _ = browse("GET", "not-a-real-token")
-    assert status == 404 and "We do not recognise this link" in html and "mailto:programme@" in html
+    assert status == 404 and "We do not recognise this link" in html and "mailto:visits-team@peer-learning.example" in html
     token = token_for("a-kim", "confirm", until=fixed.moment + timedelta(hours=1))
     fixed.moment += timedelta(hours=2)
     for method, form in (("GET", None), ("POST", {})):
         status, html, _ = browse(method, token, form)
-        assert status == 409 and "This link has expired" in html and "mailto:programme@" in html
+        assert status == 409 and "This link has expired" in html and "mailto:visits-team@peer-learning.example" in html
     assert applications.find("a-kim").status == "offered"
 
 

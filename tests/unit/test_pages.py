@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 from shared.domain.rendering import render_email
+from shared.domain.team import ProgrammeTeam
 from shared.pages import render_page, wants_html
 
 STYLESHEET = (Path(__file__).resolve().parents[2] / "shared" / "templates" / "style.css").read_text()
@@ -23,14 +24,15 @@ def test_the_base_layout_names_the_programme_has_a_main_landmark_and_the_team_co
     assert re.search(r'<header class="site-header">.*Peer Learning Visits', html, re.S)
     assert '<main id="main"' in html and 'href="#main"' in html  # a skip link to it
     footer = html.split('<footer', 1)[1]
-    assert 'href="mailto:programme@peer-learning.example"' in footer
+    assert 'href="mailto:visits-team@peer-learning.example"' in footer
     assert STYLESHEET.strip()[:60] in html  # the stylesheet inlined, not linked
     assert _external_references(html) == []
 
 
 def test_emails_carry_the_same_stylesheet_and_button_class():
     _, _, html = render_email("offer", name="Ann", visit=VISIT, confirm_by="2027-01-10T17:00:00Z",
-                              links={"confirm": "https://api.test/links/abc"})
+                              links={"confirm": "https://api.test/links/abc"},
+                              team=ProgrammeTeam.of(email="team@centre.example"))
     assert STYLESHEET.strip()[:60] in html
     assert '<a class="button" href="https://api.test/links/abc">Confirm my place</a>' in html
     assert "style=\"" not in html  # no inline styles: one stylesheet
