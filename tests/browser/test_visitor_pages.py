@@ -67,13 +67,14 @@ class Programme:
 
 @pytest.fixture(scope="module")
 def story(stack):
-    """A visit with two Kent visitors offered a place (the offers are in the outbox)."""
+    """A visit with three Kent visitors offered a place (the offers are in the outbox)."""
     programme = Programme(stack)
     visit = programme.visit()
     kim = programme.apply(visit["visit_id"], "Kim Kentish")
     kit = programme.apply(visit["visit_id"], "Kit Kentworth")
+    kai = programme.apply(visit["visit_id"], "Kai Kenward")
     programme.allocate(visit["visit_id"])
-    return programme, visit, kim, kit
+    return programme, visit, kim, kit, kai
 
 
 def open_email(page, stack, to: str, subject_words: str) -> None:
@@ -86,7 +87,7 @@ def open_email(page, stack, to: str, subject_words: str) -> None:
 
 
 def test_the_mail_viewer_an_offer_and_confirming_a_place(page, stack, story):
-    programme, visit, kim, _ = story
+    programme, visit, kim, _, _ = story
     page.goto(f"{stack.url}/_local/mail")
     assert page.get_by_role("heading", level=1).inner_text() == "Mail sent by the local stack"
     rows = page.locator("table.data tbody tr")
@@ -126,7 +127,7 @@ def test_the_mail_viewer_an_offer_and_confirming_a_place(page, stack, story):
 
 
 def test_the_call_answer_needs_a_choice_and_works_without_javascript(no_script_page, page, stack, story):
-    programme, _, kim, _ = story
+    programme, _, kim, _, _ = story
     stack.settle()
     open_email(page, stack, kim["email"], "call")
     link = page.locator(".email-links a").first.get_attribute("href")
@@ -146,8 +147,24 @@ def test_the_call_answer_needs_a_choice_and_works_without_javascript(no_script_p
     check_page(page, "prep call result")
 
 
+def test_withdrawing_through_the_offer_email(page, stack, story):
+    programme, _, _, _, kai = story
+    open_email(page, stack, kai["email"], "^A place for you")
+    page.locator(".email-links").get_by_role("link", name="Withdraw").click()
+    page.wait_for_selector("h1")
+    assert page.get_by_role("heading", level=1).inner_text() == "Withdraw your application"
+    assert "your place is freed for someone else" in page.locator("main").inner_text()
+    check_page(page, "withdraw page")
+    page.get_by_role("button", name="Withdraw my application").click()
+    page.wait_for_selector(".notice.success")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your application is withdrawn"
+    assert page.locator("#application-status").inner_text() == "Withdrawn"
+    assert programme.status(kai["application_id"]) == "withdrawn"
+    check_page(page, "withdraw result")
+
+
 def test_learning_points_through_the_page_and_an_expired_offer_link(page, stack, story):
-    programme, visit, kim, kit = story
+    programme, visit, kim, kit, _ = story
     starts = datetime.fromisoformat(visit["starts_at"].replace("Z", "+00:00"))
     stack.advance(starts + timedelta(days=1, hours=2))  # Kit's offer lapsed; the learning-points request is out
     stack.settle()
@@ -184,6 +201,35 @@ def test_learning_points_through_the_page_and_an_expired_offer_link(page, stack,
     assert "mailto:" in page.locator("main a[href^='mailto:']").first.get_attribute("href")
     check_page(page, "expired link")
     assert programme.status(kit["application_id"]) == "expired"
+
+
+def test_a_weekly_reflection_and_stopping_the_follow_up(page, stack, story):
+    programme, visit, kim, _, _ = story
+    starts = datetime.fromisoformat(visit["starts_at"].replace("Z", "+00:00"))
+    stack.advance(starts + timedelta(days=8))  # the first weekly nudge is out
+    stack.settle()
+
+    open_email(page, stack, kim["email"], "^Week 1 after")
+    page.locator(".email-links").get_by_role("link", name="Share a reflection").click()
+    page.wait_for_selector("h1")
+    assert page.get_by_role("heading", level=1).inner_text() == "Share a reflection"
+    assert page.get_by_label("Which week").input_value() == "1"
+    check_page(page, "reflection page")
+    page.get_by_label("Your reflection").fill("We started wellbeing huddles at two stations.")
+    page.get_by_role("button", name="Send my reflection").click()
+    page.wait_for_selector(".notice.success")
+    assert "week 1 is recorded" in page.locator("main").inner_text()
+    check_page(page, "reflection result")
+
+    open_email(page, stack, kim["email"], "^Week 1 after")
+    page.locator(".email-links").get_by_role("link", name="Stop these weekly emails").click()
+    page.wait_for_selector("h1")
+    assert page.get_by_role("heading", level=1).inner_text() == "Stop the follow-up emails"
+    check_page(page, "stop follow-up page")
+    page.get_by_role("button", name="Stop the weekly emails").click()
+    page.wait_for_selector(".notice.success")
+    assert page.get_by_role("heading", level=1).inner_text() == "No more follow-up emails"
+    check_page(page, "stop follow-up result")
 
 
 def test_an_unknown_link_and_the_docs_work_offline(page, stack):
