@@ -13,6 +13,7 @@ from shared.adapters import table
 from shared.models.application import Application
 from shared.models.visit import VisitFields
 from shared.services import applications, links, visits
+from shared.store import applications as application_items
 from tests.helpers import call
 
 STARTS = datetime(2027, 1, 19, 10, 0, tzinfo=timezone.utc)
@@ -51,12 +52,13 @@ def person(visit, aid: str, status: str, **fields) -> Application:
         submitted_at=clock.now(), updated_at=clock.now(), submitted_by="lead@kent.example", name="Kim Kentish",
         email="kim@kent.example", role="police", job_title="Inspector", motivation="To learn", prep_call="join",
         questions=["How do peer supporters work?"], offer_expires_at=STARTS - timedelta(days=7), **fields)
-    table.put(applications.to_item(application))
+    table.put(application_items.to_item(application))
     return application
 
 
-def token_for(aid: str, action: str, until: datetime = STARTS + timedelta(days=60)) -> str:
-    return links.issue(aid, action, until).rsplit("/", 1)[-1]
+def token_for(aid: str, action: str, offer_expires_at: datetime = STARTS - timedelta(days=7)) -> str:
+    visit = visits.find(applications.find(aid).visit_id)
+    return links.issue(aid, action, visit, offer_expires_at=offer_expires_at).rsplit("/", 1)[-1]
 
 
 def browse(method: str, token: str, form: dict | list | None = None) -> tuple[int, str, dict]:
@@ -197,7 +199,7 @@ def test_unknown_and_expired_links_answer_a_page_with_the_json_status(visit, fix
     person(visit, "a-kim", "offered")
     status, html, _ = browse("GET", "not-a-real-token")
     assert status == 404 and "We do not recognise this link" in html and "mailto:visits-team@peer-learning.example" in html
-    token = token_for("a-kim", "confirm", until=fixed.moment + timedelta(hours=1))
+    token = token_for("a-kim", "confirm", offer_expires_at=fixed.moment + timedelta(hours=1))
     fixed.moment += timedelta(hours=2)
     for method, form in (("GET", None), ("POST", {})):
         status, html, _ = browse(method, token, form)
