@@ -16,12 +16,12 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import Response
 
 from shared import clock
-from shared.errors import Conflict, Invalid, NotFound, ProgrammeError
+from shared.errors import Invalid, NotFound, ProgrammeError
 from shared.models.follow_up import FOLLOW_UP_WEEKS
 from shared.models.learning import MAX_POINTS
 from shared.pages import html_response, render_page
 from shared.services import applications, learning, visits
-from shared.services.links import Link
+from shared.services.links import Link, LinkExpired
 
 Form = dict[str, list[str]]
 SHOWN_POINT_FIELDS = 5  # learning point fields shown at first; "Add another point" shows more (up to MAX_POINTS)
@@ -96,6 +96,8 @@ def describe(resolve: Callable[[], Link]) -> Response:
     try:
         link = resolve()
         context = _context(link)
+    except LinkExpired as error:
+        return problem(error, context=_context_if_any(error.link))
     except ProgrammeError as error:
         return problem(error)
     return _page(200, link, context, form={}, errors={})
@@ -106,6 +108,8 @@ def perform(resolve: Callable[[], Link], form: Form, run: Callable[[Link, dict],
     try:
         link = resolve()
         context = _context(link)
+    except LinkExpired as error:
+        return problem(error, context=_context_if_any(error.link))
     except ProgrammeError as error:
         return problem(error)
     if link.action == "learning_points" and "more" in form:  # "Add another point": nothing is sent yet
@@ -125,7 +129,7 @@ def problem(error: ProgrammeError, link: Link | None = None, context: dict | Non
     """An unknown (404), expired or no longer possible (409) link: what happened and whom to ask."""
     if isinstance(error, NotFound) and link is None:
         kind, heading = "unknown", "We do not recognise this link"
-    elif isinstance(error, Conflict) and link is None:
+    elif isinstance(error, LinkExpired):
         kind, heading = "expired", "This link has expired"
     else:
         kind, heading = "closed", "This can no longer be done"
@@ -146,6 +150,14 @@ def _page(status: int, link: Link, context: dict, *, form: Form, errors: dict[st
                                               state=state, errors=errors, values=values,
                                               expires_at=link.expires_at, max_points=MAX_POINTS,
                                               weeks=range(1, FOLLOW_UP_WEEKS + 1), **context))
+
+
+def _context_if_any(link: Link) -> dict:
+    """The visit and application an expired link was for, when they can still be read."""
+    try:
+        return _context(link)
+    except ProgrammeError:
+        return {}
 
 
 def _context(link: Link) -> dict:

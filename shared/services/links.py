@@ -36,11 +36,19 @@ def issue(application_id: str, action: str, visit: VisitDates, *, offer_expires_
     return f"{settings().public_base_url.rstrip('/')}/links/{token}"
 
 
+class LinkExpired(Conflict):
+    """A known link past its time (409); it still says whose and which action it was, for the page saying so."""
+
+    def __init__(self, link: Link):
+        super().__init__("this link has expired")
+        self.link = link
+
+
 def resolve(token: str) -> Link:
     stored = stores().links.find(_digest(token)) if token else None
     if stored is None:
         raise NotFound("this link is not known")
     link = Link(stored.application_id, stored.action, stored.expires_at)
     if clock.now() > link.expires_at:
-        raise Conflict("this link has expired")
+        raise LinkExpired(link)
     return link

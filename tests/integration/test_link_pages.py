@@ -204,6 +204,7 @@ def test_unknown_and_expired_links_answer_a_page_with_the_json_status(visit, fix
     for method, form in (("GET", None), ("POST", {})):
         status, html, _ = browse(method, token, form)
         assert status == 409 and "This link has expired" in html and "mailto:visits-team@peer-learning.example" in html
+        assert "Kim Kentish" in text_of(html) and "Hutton HQ" in text_of(html)  # whose, and which visit
     assert applications.find("a-kim").status == "offered"
 
 
