@@ -8,20 +8,10 @@ import os
 from functools import lru_cache
 from typing import Any, Callable
 
-import jwt
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
 )
 
 from shared.auth import Caller, caller_from_claims, verify_token
@@ -84,14 +74,6 @@ def make_resolver() -> APIGatewayRestResolver:
     def _undecodable(_: UnicodeDecodeError) -> Response:
         return error_response(BadRequest("the body is not UTF-8 text"))
 
-    @app.exception_handler(IdempotencyValidationError)
-    def _key_reused(_: IdempotencyValidationError) -> Response:
-        return error_response(Invalid({"Idempotency-Key": "this key was already used with a different body"}))
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response:
-        return error_response(Conflict("a request with this Idempotency-Key is still in progress"))
-
     @app.not_found
     def _unknown(_: Exception) -> Response:
         return json_response(404, {"message": "no such resource"})
@@ -108,6 +90,8 @@ def current_caller(app: APIGatewayRestResolver) -> Caller | None:
     header = app.current_event.headers.get("Authorization") or app.current_event.headers.get("authorization")
     if not header:
         return None
+    import jwt  # only a public route given a token verifies it (see shared.auth)
+
     token = header.removeprefix("Bearer ").strip()
     try:
         return caller_from_claims(verify_token(token))
@@ -144,14 +128,31 @@ def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[]
         "route": f"{app.current_event.http_method} {app.current_event.raw_event.get('resource') or app.current_event.path}",
         "path": app.current_event.path, "body": app.current_event.body or "",
     }
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     run, config = _idempotent_runner()
     config.register_lambda_context(app.lambda_context)
-    answer = run(request=request, action=action)
+    try:
+        answer = run(request=request, action=action)
+    except IdempotencyValidationError as error:
+        raise Invalid({"Idempotency-Key": "this key was already used with a different body"}) from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise Conflict("a request with this Idempotency-Key is still in progress") from error
     return json_response(answer["status"], answer["body"])
 
 
 @lru_cache(maxsize=1)
-def _idempotent_runner() -> tuple[Callable[..., dict], IdempotencyConfig]:
+def _idempotent_runner() -> tuple[Callable[..., dict], Any]:
+    # Imported on the first request that carries an Idempotency-Key, not at every cold start.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
     persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name)
     config = IdempotencyConfig(event_key_jmespath="[caller, route, path, key]", payload_validation_jmespath="body",
                                expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS)

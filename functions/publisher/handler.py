@@ -1,27 +1,43 @@
 """Publishes each changed item's own event from the table's stream to the bus.
 
 New `event` attribute (its id differs from the old image's) → that event; a removed timer →
-TimerFired. Partial batch failures let Lambda retry only what failed (then the on-failure DLQ).
+TimerFired. The batch's events go out ten per PutEvents call; a refused event fails its record
+(partial batch failure), so Lambda retries from there (then the on-failure DLQ).
 """
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters import bus
 from shared.adapters.stream import event_of_record
+from shared.consumer import batch_answer
 from shared.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
-
-def publish_record(record: DynamoDBRecord) -> None:
-    event = event_of_record(record.raw_event)
-    if event is not None:
-        bus.publish(*event)
+def publish_records(records: list[dict]) -> list[str]:
+    """The sequence numbers of the records whose event could not be read or published."""
+    failed: list[str] = []
+    announced: list[tuple[str, bus.Event]] = []
+    for record in records:
+        sequence_number = record.get("dynamodb", {}).get("SequenceNumber", "")
+        try:
+            event = event_of_record(record)
+        except Exception:  # one unreadable record fails alone
+            logger.exception("stream record not readable", extra={"sequence_number": sequence_number})
+            failed.append(sequence_number)
+            continue
+        if event is not None:
+            announced.append((sequence_number, event))
+    if announced:
+        try:
+            refused = bus.publish_many([event for _, event in announced])
+        except Exception:
+            logger.exception("PutEvents failed")
+            refused = list(range(len(announced)))
+        failed += [announced[index][0] for index in refused]
+    return failed
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=publish_record, processor=processor, context=context)
+    return batch_answer(publish_records(event.get("Records") or []))

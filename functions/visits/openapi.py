@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Path as PathParameter
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
@@ -27,9 +26,7 @@ ROUTE_MODULES = ("functions.visits.links",) + tuple(
     f"functions.{name}.routes" for name in dict.fromkeys(r.function for r in ROUTES))
 
 BEARER = "bearer"
-SECURITY_SCHEMES = {BEARER: HTTPBearer(
-    bearerFormat="JWT",
-    description="A Cognito ID token of the programme's user pool (locally: POST /_local/token).")}
+BEARER_DESCRIPTION = "A Cognito ID token of the programme's user pool (locally: POST /_local/token)."
 
 # Public routes that verify a bearer token when one is given (and then show more).
 OPTIONAL_SIGN_IN = {("GET", "/visits"), ("GET", "/visits/{visit_id}")}
@@ -77,6 +74,9 @@ SWAGGER_FILES = {"swagger-ui.css": "text/css; charset=utf-8",
 
 @lru_cache(maxsize=1)
 def document() -> str:
+    # The OpenAPI models are imported when the document is first asked for, not at cold start.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     everything = make_resolver()
     for module in ROUTE_MODULES:
         if module != __name__:
@@ -84,7 +84,7 @@ def document() -> str:
     generated = json.loads(everything.get_openapi_json_schema(
         title="Peer learning visits API", version="1.0.0",
         description="Visits, applications, allocation, reminders and reports of the peer learning visits programme.",
-        security_schemes=SECURITY_SCHEMES))
+        security_schemes={BEARER: HTTPBearer(bearerFormat="JWT", description=BEARER_DESCRIPTION)}))
     return json.dumps(_with_access_and_errors(generated))
 
 

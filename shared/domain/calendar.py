@@ -7,9 +7,10 @@ the attendee's calendar. Times are written in UTC so no VTIMEZONE block is neede
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from icalendar import Calendar, Event, vCalAddress
+if TYPE_CHECKING:
+    from icalendar import Event, vCalAddress
 
 PRODID = "-//Peer Learning Visits//Programme//EN"
 Method = Literal["REQUEST", "CANCEL"]
@@ -23,6 +24,8 @@ def calendar_event(*, uid: str, sequence: int, method: Method, summary: str, des
         raise ValueError(f"unsupported calendar method {method!r}")
     if starts_at is None or ends_at is None:
         raise ValueError("a calendar event needs starts_at and ends_at (none while the date is to be confirmed)")
+    from icalendar import Calendar  # only paths that build an invitation pay for icalendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -38,6 +41,8 @@ def calendar_event(*, uid: str, sequence: int, method: Method, summary: str, des
 def _event(*, uid: str, sequence: int, method: Method, summary: str, description: str, location: str,
            starts_at: datetime, ends_at: datetime, organizer_email: str, attendee_email: str,
            stamp: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
@@ -65,6 +70,8 @@ def _unfolded(text: str) -> str:
 
 
 def _address(email: str, **params: str) -> vCalAddress:
+    from icalendar import vCalAddress
+
     address = vCalAddress(f"mailto:{email}")
     for key, value in params.items():
         address.params[key.upper()] = value

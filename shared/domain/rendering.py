@@ -44,10 +44,11 @@ import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LONDON = ZoneInfo("Europe/London")
@@ -98,6 +99,9 @@ def render_email(name: str, /, **context: Any) -> tuple[str, str, str]:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    # jinja2 is imported by the first email or report rendered, not by every cold start.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
