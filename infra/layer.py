@@ -23,17 +23,21 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.bytecode import bundle_source, compile_tree
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCK_FILE = REPO_ROOT / "requirements-layer.txt"
 CACHE_DIR = REPO_ROOT / ".build" / "layer"
 
-PYTHON_VERSION = "3.14"
-# The Lambda Python 3.14 runtime is Amazon Linux 2023 (glibc 2.34): both tags install there.
+PYTHON_VERSION = "3.13"  # the runtime's (infra.functions.RUNTIME_VERSION)
+# The Lambda Python 3.13 runtime is Amazon Linux 2023 (glibc 2.34): both tags install there.
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+# Never pulled (local bundling always succeeds or raises), but BundlingOptions needs an image.
+BUILD_IMAGE = f"public.ecr.aws/sam/build-python{PYTHON_VERSION}"
 # Never in the layer: the runtime's own copies must win (see requirements-layer.txt).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 # Bump when the layer's post-processing below changes (it is part of the cache key).
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"  # 3: bytecode compiled by the runtime's Python version
 
 
 def pip_arguments(lock: Path, target: Path) -> list[str]:
@@ -91,6 +95,7 @@ class PipLayerBundling:
             shutil.rmtree(staging / "python" / "bin", ignore_errors=True)
             for pycache in (staging / "python").rglob("__pycache__"):
                 shutil.rmtree(pycache, ignore_errors=True)
+            compile_tree(staging / "python", PYTHON_VERSION)  # Lambda cannot write .pyc at run time
             try:
                 staging.rename(cached)  # atomic: concurrent synths never see half a layer
             except OSError:
@@ -98,6 +103,15 @@ class PipLayerBundling:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+@jsii.implements(ILocalBundling)
+class SourceBundling:
+    """The functions' source asset (shared/, functions/) with bytecode of the runtime's version (no Docker)."""
+
+    def try_bundle(self, output_dir: str, *_options, **_kw_options) -> bool:
+        bundle_source(REPO_ROOT, Path(output_dir), PYTHON_VERSION)
+        return True
 
 
 class DependencyLayer(Construct):
@@ -114,7 +128,7 @@ class DependencyLayer(Construct):
             asset_hash=lock_hash(),
             bundling=BundlingOptions(
                 # Never pulled: local bundling always succeeds or raises.
-                image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.14"),
+                image=DockerImage.from_registry(BUILD_IMAGE),
                 local=PipLayerBundling(),
             ),
         )
@@ -140,8 +154,8 @@ def smoke_check() -> str:
         if shadowing in top_level:
             raise SystemExit(f"layer would shadow the runtime's {shadowing}")
     binaries = [p.name for p in (python / "pydantic_core").glob("_pydantic_core*.so")]
-    if not any("cpython-314-aarch64-linux-gnu" in name for name in binaries):
-        raise SystemExit(f"pydantic_core is not built for cp314/aarch64: {binaries}")
+    if not any("cpython-313-aarch64-linux-gnu" in name for name in binaries):
+        raise SystemExit(f"pydantic_core is not built for cp313/aarch64: {binaries}")
     size = sum(p.stat().st_size for p in python.rglob("*") if p.is_file())
     return f"layer {cached.name[:12]}: {size / 1e6:.1f} MB unzipped in {python}"
 

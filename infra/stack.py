@@ -5,7 +5,7 @@ produced by iterating over its tuples, so the deployed stack and the local stack
 """
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import Aws, BundlingOptions, CfnOutput, DockerImage, Duration, Fn, IgnoreMode, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_cognito as cognito
@@ -26,7 +26,7 @@ from infra.api import RestApi
 from infra.config import METRICS_NAMESPACE, SERVICE_NAME, AppConfig
 from infra.mail import CONFIGURATION_SET_DIMENSION, CONFIGURATION_SET_NAME, MailStack, sending_arns
 from infra.functions import ARCHITECTURE, RUNTIME, Resources, ServiceFunction
-from infra.layer import REPO_ROOT, DependencyLayer
+from infra.layer import BUILD_IMAGE, REPO_ROOT, DependencyLayer, SourceBundling
 from infra.nag import acknowledge
 from shared import table_schema, topology
 from shared.auth import COORDINATORS
@@ -240,9 +240,10 @@ class PeerLearningVisitsStack(Stack):
     # -- functions --------------------------------------------------------------------------
 
     def _functions(self) -> dict[str, ServiceFunction]:
-        # One source asset for every function; dependencies come from the one layer.
-        code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=SOURCE_EXCLUDES,
-                                       ignore_mode=IgnoreMode.GIT)
+        # One source asset for every function, with its bytecode; dependencies come from the one layer.
+        code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=SOURCE_EXCLUDES, ignore_mode=IgnoreMode.GIT,
+                                       bundling=BundlingOptions(image=DockerImage.from_registry(BUILD_IMAGE),
+                                                                local=SourceBundling()))
         layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE).layer
         resources = Resources(
             table=self.table, idempotency_table=self.idempotency_table, bucket=self.bucket, bus=self.bus,
