@@ -17,14 +17,14 @@ import importlib
 
 # name -> (the full sizes `make bench` runs, the tiny sizes of a smoke run)
 BENCHMARKS: dict[str, tuple[dict, dict]] = {
-    "allocation": ({"applicants_count": 1000, "organisations": 40, "repeats": 31, "number": 5},
+    "allocation": ({"applicants_count": 100_000, "organisations": 60, "repeats": 7, "number": 1},
                    {"applicants_count": 40, "organisations": 5, "repeats": 1, "number": 1}),
     "rendering": ({"repeats": 31, "number": 20, "first_repeats": 7},
                   {"repeats": 1, "number": 1, "first_repeats": 1}),
-    "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10},
-               {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1}),
-    "cold_start": ({"repeats": 5},
-                   {"modules": ["functions.sweep.handler"], "repeats": 1, "floor": False}),
+    "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10, "due": 50},
+               {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1, "due": 2}),
+    "cold_start": ({"repeats": 7},
+                   {"modules": ["functions.sweep.handler"], "repeats": 1}),
 }
 
 

@@ -12,7 +12,10 @@ Three states of the table, in this order (each adds to the one before):
   applications  plus `applications` applications, stored as the intake service stores them
                 (with their email guards; without their events, so no receipts go out)
 Rows: the firing in the empty and the full table vs the Query, and the growth of the per-firing
-cost from each state to the next. No timer comes due while measuring (checked).
+cost from each state to the next (no timer comes due during those: checked). Then firings that
+do fire: `due` timers come due within the hour (offer deadlines of applications long gone, so
+each is swept, published as TimerFired, delivered to the allocation function and found stale);
+the cost per fired timer, everything settled, vs the same Query. Every one must have fired.
 """
 from __future__ import annotations
 
@@ -32,12 +35,13 @@ FULL_TARGET = 10.0          # with 20 visits' timers and 2,000 applications, mea
 APPLICATIONS_TARGET = 1.5   # growth with applications stored, measured ~1.0x
 TIMERS_TARGET = 10.0        # growth with 320 pending timers, measured ~5-5.6x (moto reads the whole TIMER
                             # partition per Query: ~12 µs per pending timer per firing)
+DUE_TARGET = 60.0           # per fired timer (sweep, stream, bus, queue, consumer) vs one Query
 
 
 def run(applications: int = 2000, visits: int = 20, hours: int = 6, repeats: int = 9, queries: int = 10,
-        timeout: float = 300) -> list[Result]:
+        due: int = 50, timeout: float = 600) -> list[Result]:
     arguments = {"applications": applications, "visits": visits, "hours": hours, "repeats": repeats,
-                 "queries": queries}
+                 "queries": queries, "due": due}
     environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW")}
     environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     done = subprocess.run([sys.executable, "-m", "bench.firing", json.dumps(arguments)], cwd=ROOT,
@@ -45,7 +49,8 @@ def run(applications: int = 2000, visits: int = 20, hours: int = 6, repeats: int
     if done.returncode != 0:
         raise RuntimeError(f"the firing worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    empty, with_visits, full = measured["empty"], measured["visits"], measured["applications"]
+    empty, with_visits, full, fired = (measured["empty"], measured["visits"], measured["applications"],
+                                       measured["due"])
     timers = with_visits["timers"]
     full_label = f"{visits} visits ({timers} timers pending), {applications:,} applications"
     return [
@@ -58,17 +63,23 @@ def run(applications: int = 2000, visits: int = 20, hours: int = 6, repeats: int
         Result(BENCHMARK, f"firing growth: +{visits} visits ({timers} timers pending)", with_visits["firing_ms"],
                empty["firing_ms"], "ms", TIMERS_TARGET, "empty table",
                "moto's Query reads the whole TIMER partition"),
+        Result(BENCHMARK, f"hourly firing with {due} due timers, per timer fired and handled", fired["per_timer_ms"],
+               fired["query_ms"], "ms", DUE_TARGET, "one bare Query",
+               f"{fired['fired']} of {fired['scheduled']} fired (swept, published, consumed)"),
     ]
 
 
 # --- the worker (python -m bench.firing '{json arguments}') -------------------------------------
 
-def _work(applications: int, visits: int, hours: int, repeats: int, queries: int) -> dict:
+def _work(applications: int, visits: int, hours: int, repeats: int, queries: int, due: int) -> dict:
     import logging
     import statistics
     import time
     import uuid
     from datetime import datetime, timedelta, timezone
+
+    def clock_iso(moment: datetime) -> str:
+        return moment.isoformat().replace("+00:00", "Z")
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     from local.stack import LocalStack
@@ -142,6 +153,28 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
                 writer.put_item(Item={**application_store.guard_key(visit_id, application.email),
                                       "application_id": application.application_id})
         results["applications"] = measure("applications")
+
+        from shared.adapters import timers
+
+        per_timer, bare, scheduled, fired = [], [], 0, 0
+        for repetition in range(max(1, min(repeats, 5))):
+            stack.settle()
+            at = stack.now() + timedelta(minutes=10)
+            for index in range(due):
+                timers.schedule("offer_expiry", at, f"expiry#gone-{repetition}-{index}#{clock_iso(at)}",
+                                {"application_id": f"gone-{repetition}-{index}"})
+            pending = timers_pending()
+            before = time.perf_counter()
+            stack.advance(stack.now() + timedelta(hours=1))
+            stack.settle()
+            per_timer.append((time.perf_counter() - before) / max(1, due))
+            bare.append(query())
+            scheduled += due
+            fired += pending - timers_pending()
+        if fired != scheduled:
+            raise RuntimeError(f"{scheduled - fired} of {scheduled} due timers did not fire")
+        results["due"] = {"per_timer_ms": 1000 * statistics.median(per_timer), "query_ms": 1000 * statistics.median(bare),
+                          "scheduled": scheduled, "fired": fired}
         return results
     finally:
         stack.stop()

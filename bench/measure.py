@@ -34,9 +34,10 @@ class Result:
         return self.ratio < self.target
 
     def as_dict(self) -> dict:
-        return {"benchmark": self.benchmark, "name": self.name, "measured": round(self.measured, 4),
-                "baseline": round(self.baseline, 4), "unit": self.unit, "baseline_name": self.baseline_name,
-                "ratio": round(self.ratio, 3), "target": self.target, "passed": self.passed, "note": self.note}
+        """One row of bench/results.json: name, value, baseline, ratio, target, pass (and context)."""
+        return {"name": self.name, "value": round(self.measured, 4), "baseline": round(self.baseline, 4),
+                "ratio": round(self.ratio, 3), "target": self.target, "pass": self.passed, "unit": self.unit,
+                "baseline_name": self.baseline_name, "benchmark": self.benchmark, "note": self.note}
 
 
 def interleaved(subjects: dict[str, Callable[[], object]], repeats: int, *, number: int = 1) -> dict[str, float]:
