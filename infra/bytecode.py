@@ -33,9 +33,9 @@ def interpreter(version: str) -> str:
                         f"python{version} on PATH and {pyenv}/{version}.*); install one or set LAMBDA_PYTHON")
 
 
-def compile_tree(directory: Path, version: str) -> None:
+def compile_tree(directory: Path, version: str, python: str | None = None) -> None:
     """Compile every module under `directory` in place (`__pycache__/*.cpython-3N.pyc`)."""
-    subprocess.run([interpreter(version), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
+    subprocess.run([python or interpreter(version), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
                     "unchecked-hash", str(directory)], check=True, stdout=subprocess.DEVNULL)
 
 
@@ -44,8 +44,10 @@ SOURCE_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".pytes
                                         ".ruff_cache")
 
 
-def bundle_source(repo_root: Path, output_dir: Path, version: str) -> None:
+def bundle_source(repo_root: Path, output_dir: Path, version: str, *, compiled: bool = True,
+                  python: str | None = None) -> None:
     """The functions' source asset: `shared/` and `functions/`, with their bytecode."""
     for package in SOURCE_PACKAGES:
         shutil.copytree(repo_root / package, output_dir / package, ignore=SOURCE_IGNORED, dirs_exist_ok=True)
-    compile_tree(output_dir, version)
+    if compiled:
+        compile_tree(output_dir, version, python)

@@ -88,7 +88,7 @@ def test_each_topology_function_is_one_lambda_as_declared(synthesized, spec):
     synthesized.template.resource_count_is("AWS::Lambda::Function", len(topology.FUNCTIONS))
     props = synthesized.resources[function_ids(synthesized)[spec.name]]["Properties"]
     assert props["Handler"] == spec.handler
-    assert props["Runtime"] == "python3.14"
+    assert props["Runtime"] == "python3.13"
     assert props["Architectures"] == ["arm64"]
     assert props["Timeout"] == spec.timeout_seconds
     assert props["MemorySize"] == spec.memory_mb
@@ -123,7 +123,7 @@ def test_all_functions_share_one_layer_and_one_source_only_asset(synthesized):
     assert not [p for p in asset.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
     assert (asset / "shared" / "topology.py").is_file()
     synthesized.template.has_resource_properties("AWS::Lambda::LayerVersion", {
-        "CompatibleRuntimes": ["python3.14"], "CompatibleArchitectures": ["arm64"]})
+        "CompatibleRuntimes": ["python3.13"], "CompatibleArchitectures": ["arm64"]})
     synthesized.template.resource_count_is("AWS::Lambda::LayerVersion", 1)
 
 
