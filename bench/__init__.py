@@ -7,8 +7,8 @@ ratio misses its target; `--out PATH` also writes the results as JSON; `--quick`
 
 Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measure):
   allocation  the allocation rule vs sorting its input; its growth; its memory vs the input
-  cold_start  importing each Lambda handler in a fresh process vs `import boto3`
-  firing      one hourly firing of the local stack vs one DynamoDB Query; growth with items stored
+  cold_start  importing each Lambda handler, deployed (with and without .pyc), vs the floor
+  firing      one hourly firing of the local stack vs one DynamoDB Query; growth; firings that fire due timers
   rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
 """
 from __future__ import annotations
