@@ -14,7 +14,7 @@ export NODE_NO_WARNINGS := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install run test test-fast synth deploy lint bench smoke clean
+.PHONY: install run test test-fast synth deploy lint bench demo smoke clean
 
 install: $(INSTALLED)
 
@@ -58,7 +58,10 @@ lint: $(INSTALLED)
 	$(PY) -m pytest -q tests/infra
 
 bench: $(INSTALLED)
-	$(PY) -m bench
+	$(PY) -m bench --out bench/results.json
+
+demo: $(INSTALLED)
+	$(PY) -m local.demo --out demo-out
 
 smoke: $(INSTALLED)
 	$(PY) ../shared/checks/smoke.py http://127.0.0.1:$(PORT)

@@ -10,6 +10,8 @@ Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measur
   cold_start  importing each Lambda handler, deployed (with and without .pyc), vs the floor
   firing      one hourly firing of the local stack vs one DynamoDB Query; growth; firings that fire due timers
   rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
+  calls       AWS calls per accepted application, allocation, sweep, publisher and email, vs budgets
+  demo        `make demo` (the reference year on the local stack) against its budget: 60 s, 500 MB
 """
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ BENCHMARKS: dict[str, tuple[dict, dict]] = {
                   {"repeats": 1, "number": 1, "first_repeats": 1}),
     "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10, "due": 50},
                {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1, "due": 2}),
+    "calls": ({"applications": 100, "organisations": 20, "timers": 50},
+              {"applications": 10, "organisations": 5, "timers": 10}),
+    "demo": ({}, {"days": 2}),
     "cold_start": ({"repeats": 7},
                    {"modules": ["functions.sweep.handler"], "repeats": 1}),
 }

@@ -1,0 +1,32 @@
+"""The demo reads visitors' links out of their emails the way a person would: by the button's label."""
+from __future__ import annotations
+
+from local.demo import LINK_LINE, PROGRAMME, _link_actions, _table
+from shared.domain.rendering import LINK_LABELS
+
+
+def test_every_link_label_of_an_email_text_is_read_as_its_action_and_token():
+    text = "Hello Alex,\n\nGood news.\n\n" + "".join(
+        f"{label}: https://api.example/links/tok-{action}_1\n" for action, label in LINK_LABELS.items())
+    labels = _link_actions()
+
+    found = {labels[m["label"].strip()]: m["token"] for m in LINK_LINE.finditer(text)}
+
+    assert found == {action: f"tok-{action}_1" for action in LINK_LABELS}
+
+
+def test_the_reference_programme_is_the_domain_s_six_visits_one_to_be_confirmed():
+    assert len(PROGRAMME) == 6
+    assert [p.starts_at is None for p in PROGRAMME] == [False] * 5 + [True]
+    assert PROGRAMME[5].confirmed_on < PROGRAMME[5].closes_at < PROGRAMME[5].confirmed_date
+    assert 450 <= sum(p.applications for p in PROGRAMME) <= 550
+
+
+def test_the_summary_is_one_row_per_visit_under_one_header():
+    rows = [{"visit": n, "theme": "t", "date": "2017-01-19", "capacity": 16, "applications": 90, "organisations": 27,
+             "confirmed": 14, "withdrawn": 2, "lapsed": 1, "waitlisted": 70, "points": 20, "emails": 300,
+             "reports": 2} for n in (1, 2)]
+
+    lines = _table(rows).splitlines()
+
+    assert len(lines) == 4 and lines[0].startswith("| visit") and set(lines[1]) <= {"|", "-"}
