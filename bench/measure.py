@@ -1,7 +1,9 @@
 """What every benchmark shares: interleaved timing, medians, results as ratios, the table.
 
 A result is a ratio of what is measured to a baseline measured in the same run (so a slower or
-busier machine moves both), checked against a target ratio: `ratio < target` passes.
+busier machine moves both), checked against a target ratio: `ratio < target` passes. Times are
+the process's CPU time: on a machine shared with other work, wall-clock time also measures the
+wait for a core (seen here: 2-3x swings between runs), CPU time much less.
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ class Result:
 
 
 def interleaved(subjects: dict[str, Callable[[], object]], repeats: int, *, number: int = 1) -> dict[str, float]:
-    """Median seconds per call of each subject, timed in turns: every repetition times each subject
+    """Median CPU seconds per call of each subject, timed in turns: every repetition times each subject
     once (`number` calls), in an order rotated at each repetition so none is always first."""
     names = list(subjects)
     samples: dict[str, list[float]] = {name: [] for name in names}
@@ -49,10 +51,10 @@ def interleaved(subjects: dict[str, Callable[[], object]], repeats: int, *, numb
         shift = repetition % len(names)
         for name in names[shift:] + names[:shift]:
             call = subjects[name]
-            started = time.perf_counter()
+            started = time.process_time()
             for _ in range(number):
                 call()
-            samples[name].append((time.perf_counter() - started) / number)
+            samples[name].append((time.process_time() - started) / number)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
