@@ -163,11 +163,13 @@ def _work(applications: int, organisations: int, timers: int) -> dict:
         events = counted[("publisher", "events.PutEvents")]
         published = stack.stream.published if hasattr(stack.stream, "published") else None
 
-        from shared.adapters import timers as timer_store
+        from shared.store.timers import DynamoTimers, Timer
+
+        timer_store = DynamoTimers()
 
         due_at = stack.now() + timedelta(minutes=10)
         for index in range(timers):
-            timer_store.schedule("offer_expiry", due_at, f"expiry#gone-{index}", {"application_id": f"gone-{index}"})
+            timer_store.schedule(Timer("offer_expiry", due_at, f"expiry#gone-{index}", {"application_id": f"gone-{index}"}))
         stack.settle()
         counted.clear()
         stack.advance(stack.now() + timedelta(hours=1))

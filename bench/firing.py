@@ -154,15 +154,16 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
                                       "application_id": application.application_id})
         results["applications"] = measure("applications")
 
-        from shared.adapters import timers
+        from shared.store.timers import DynamoTimers, Timer
 
+        timers = DynamoTimers()
         per_timer, bare, scheduled, fired = [], [], 0, 0
         for repetition in range(max(1, min(repeats, 5))):
             stack.settle()
             at = stack.now() + timedelta(minutes=10)
             for index in range(due):
-                timers.schedule("offer_expiry", at, f"expiry#gone-{repetition}-{index}#{clock_iso(at)}",
-                                {"application_id": f"gone-{repetition}-{index}"})
+                timers.schedule(Timer("offer_expiry", at, f"expiry#gone-{repetition}-{index}#{clock_iso(at)}",
+                                      {"application_id": f"gone-{repetition}-{index}"}))
             pending = timers_pending()
             before = time.process_time()
             stack.advance(stack.now() + timedelta(hours=1))
