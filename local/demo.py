@@ -207,6 +207,8 @@ class Demo:
     tally: Counter = field(default_factory=Counter)
     per_visit: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     tokens: dict[str, str] = field(default_factory=dict)
+    answered: set[tuple[str, str]] = field(default_factory=set)   # (visitor, action) answered once already
+    emails_per_visit: Counter = field(default_factory=Counter)
 
     def at(self, moment: datetime, action: Callable[[], None]) -> None:
         self.actions[moment.replace(hour=10, minute=0, second=0, microsecond=0)].append(action)
@@ -285,11 +287,21 @@ class Demo:
         return apply
 
     # the visitors' side: answering what arrives
+    def count(self, email: Email) -> None:
+        for entry in self.visits:
+            if f"Peer learning visit {entry['number']}:" in email.subject:
+                self.emails_per_visit[entry["number"]] += 1
+
     def read(self, email: Email, today: datetime) -> None:
+        self.count(email)
         links = email.links
+        visitor = email.to[0] if email.to else ""
+        if "prep_call" in links and (visitor, "prep_call") in self.answered:
+            return  # the call reminder carries the same question: people answer once
         if "confirm" in links:
             self._answer_offer(links, today)
         elif "prep_call" in links:
+            self.answered.add((visitor, "prep_call"))
             attending = self.rng.random() < 0.85
             self.at(today + timedelta(days=self.rng.randint(1, 2)),
                     self._follow(links["prep_call"], {"attending": attending}, "call answers"))
@@ -401,6 +413,7 @@ def play(out: Path, seed: int = 2017, quiet: bool = False, days: int | None = No
         stack.settle()
         for email in mailbox.new():
             _save(out, email, kinds)
+            demo.count(email)
         if not quiet:
             sys.stderr.write("\n")
         rows = _summary(client, coordinator, demo, out)
@@ -429,8 +442,6 @@ def _summary(client: Client, coordinator: str, demo: Demo, out: Path) -> list[di
         _, listed = client.call("GET", f"/visits/{visit_id}/applications", token=coordinator)
         statuses = Counter(a["status"] for a in (listed or {}).get("applications", []))
         organisations = {a["organisation"] for a in (listed or {}).get("applications", [])}
-        _, timeline = client.call("GET", f"/visits/{visit_id}/timeline", token=coordinator)
-        sent = [i for i in (timeline or {}).get("items", []) if i.get("sent_at")]
         report_status, report = client.call("GET", f"/visits/{visit_id}/report", token=coordinator)
         points = len((report or {}).get("points", [])) if report_status == 200 else 0
         slug = f"visit-{entry['number']}"
@@ -447,7 +458,8 @@ def _summary(client: Client, coordinator: str, demo: Demo, out: Path) -> list[di
             "visit": entry["number"], "theme": plan.theme[:38], "date": (plan.confirmed_date or plan.starts_at).date(),
             "capacity": plan.capacity, "applications": sum(statuses.values()), "organisations": len(organisations),
             "confirmed": statuses["confirmed"], "withdrawn": statuses["withdrawn"], "lapsed": statuses["expired"],
-            "waitlisted": statuses["waitlisted"], "points": points, "emails": len(sent),
+            "waitlisted": statuses["waitlisted"], "points": points,
+            "emails": demo.emails_per_visit[entry["number"]],
             "reports": sum(1 for k in keys if k.endswith(".html")),
         })
     table = _table(rows)
