@@ -254,7 +254,8 @@ class Demo:
         return confirm
 
     def _plan_applications(self, number: int, visit_id: str, plan: VisitPlan) -> None:
-        organisations = self.rng.sample(FORCES, 24) + self.rng.sample(UNIVERSITIES, 3)
+        visiting = [force for force in FORCES if not plan.host.startswith(force)]  # a host does not visit itself
+        organisations = self.rng.sample(visiting, 24) + self.rng.sample(UNIVERSITIES, 3)
         weights = [3 if o in FORCES else 1 for o in organisations]
         days = max(1, (plan.closes_at - OPENS_AT).days - 2)
         seen_people: set[str] = set()
