@@ -58,6 +58,7 @@ class Controls:
             "/_local/clock": {"GET": self.get_clock, "POST": self.set_clock},
             "/_local/settle": {"POST": self.settle},
             "/_local/outbox": {"GET": self.outbox},
+            "/_local/sign-in": {"GET": self.sign_in},
         }
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> HttpAnswer | None:
@@ -94,6 +95,12 @@ class Controls:
             raise Invalid("groups", "must be a list of strings")
         token = self.stack.issue_token(email.strip(), name=name, organisation=organisation or "", groups=groups)
         return json_answer(200, {"token": token})
+
+    def sign_in(self, query, body) -> HttpAnswer:
+        from local import sign_in
+        from local.stack import TOKEN_LIFETIME_SECONDS
+
+        return sign_in.answer(self.stack, query, TOKEN_LIFETIME_SECONDS)
 
     def get_clock(self, query, body) -> HttpAnswer:
         return json_answer(200, {"now": self.stack.iso_now()})

@@ -23,6 +23,9 @@ class Settings(BaseModel):
     user_pool_issuer: str = Field(default="", alias="USER_POOL_ISSUER")
     user_pool_client_id: str = Field(default="", alias="USER_POOL_CLIENT_ID")
     local_token_secret: str = Field(default="", alias="LOCAL_TOKEN_SECRET")
+    # The user pool's managed login (https://<prefix>.auth.<region>.amazoncognito.com, or a custom
+    # domain) where people sign in to the console and members' pages (authorization code + PKCE).
+    user_pool_domain: str = Field(default="", alias="USER_POOL_DOMAIN")
     retention_days: int = Field(default=730, alias="RETENTION_DAYS")
     # The programme team every email comes from (display name), answers to (Reply-To) and names
     # in its footer. Blank: a generic name, MAIL_FROM's address, a line naming that address.

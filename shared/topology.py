@@ -147,12 +147,37 @@ FUNCTIONS: tuple[Function, ...] = (
              _needs("GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem",
                     other=("idempotency", "mail:send", "bucket:GetObject", "bucket:PutObject")),
              timeout_seconds=60),
+    Function("console", "functions.console.handler.handler",
+             "The coordinators' console and the members' pages (HTML; signed in with a session cookie)",
+             frozenset({"table:read", "table:write", "idempotency", "bucket:read", "bucket:write"}),
+             timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
              _needs(other=("bus:put",)), memory_mb=256),
     Function("sweep", "functions.sweep.handler.handler",
              "Hourly: removes due timers, whose removal the publisher announces",
              _needs("Query", "DeleteItem"), memory_mb=256),
+)
+
+# Pages for people signed in with the session cookie (shared/session.py), not a bearer token: the
+# API's authorizer lets them through ("public") and the console function checks the session itself
+# (sign-in redirects, 403 for a member on a coordinators' page). Forms post with a CSRF token.
+def _pages(*pages: tuple[str, str]) -> tuple[Route, ...]:
+    return tuple(Route(method, path, "console", "public", forms=method == "POST") for method, path in pages)
+
+
+CONSOLE_ROUTES = _pages(
+    ("GET", "/console/sign-in"), ("GET", "/console/callback"), ("POST", "/console/sign-out"),
+    ("GET", "/console/signed-out"),
+    ("GET", "/console"), ("GET", "/console/ledger.csv"),
+    ("GET", "/console/visits/new"), ("POST", "/console/visits"),
+    ("GET", "/console/visits/{visit_id}"), ("POST", "/console/visits/{visit_id}"),
+    ("GET", "/console/visits/{visit_id}/edit"), ("GET", "/console/visits/{visit_id}/applications.csv"),
+    ("POST", "/console/visits/{visit_id}/allocation"), ("POST", "/console/visits/{visit_id}/cancel"),
+    ("POST", "/console/visits/{visit_id}/hidden-points"),
+    ("POST", "/console/applications/{application_id}/withdraw"),
+    ("GET", "/members"), ("GET", "/members/visits/{visit_id}/apply"), ("POST", "/members/visits/{visit_id}/apply"),
+    ("POST", "/members/applications/{application_id}/withdraw"),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -182,6 +207,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/visits/{visit_id}/report", "reports", "coordinator"),
     Route("POST", "/visits/{visit_id}/report/hidden-points", "reports", "coordinator"),
     Route("GET", "/reports/{visit_id}", "reports", "public"),
+    *CONSOLE_ROUTES,
 )
 
 # Timer kinds (detail.kind of TimerFired) and the function that owns each.

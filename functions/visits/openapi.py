@@ -22,8 +22,10 @@ from shared.topology import ROUTES
 router = APIGatewayRouter()
 
 # Each API function keeps its routes in functions/<name>/routes.py (and links.py for visits).
+# The console function serves HTML pages for browsers, not the API: it is not in the document.
+PAGE_FUNCTIONS = {"console"}
 ROUTE_MODULES = ("functions.visits.links",) + tuple(
-    f"functions.{name}.routes" for name in dict.fromkeys(r.function for r in ROUTES))
+    f"functions.{name}.routes" for name in dict.fromkeys(r.function for r in ROUTES) if name not in PAGE_FUNCTIONS)
 
 BEARER = "bearer"
 BEARER_DESCRIPTION = "A Cognito ID token of the programme's user pool (locally: POST /_local/token)."

@@ -1,0 +1,143 @@
+"""Forms of the console and the members' pages ↔ the JSON bodies of the API's routes.
+
+Browsers post strings; the API's models take typed JSON. Here each form becomes the body the
+JSON route takes (empty optional fields left out, times typed in London time turned into UTC),
+so the very same model validates it and names the same fields; and a stored object becomes the
+values a form shows again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from shared.models.application import Application
+from shared.models.visit import Visit
+
+Form = dict[str, list[str]]
+LONDON = ZoneInfo("Europe/London")
+VISIT_TIMES = ("starts_at", "ends_at", "applications_close_at", "prep_call_at")
+QUESTION_FIELDS = 5
+
+
+def _first(form: Form, name: str) -> str:
+    return (form.get(name) or [""])[0].strip()
+
+
+def london_input(moment: datetime | None) -> str:
+    """A UTC time as the value of an `<input type="datetime-local">` in London time."""
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _time(text: str) -> str | None:
+    """`2027-03-02T10:00` typed in London time → ISO in UTC; anything else passes through for the
+    model to refuse (with its own message)."""
+    if not text:
+        return None
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=LONDON)
+    return local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(text: str) -> int | str | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def visit_body(form: Form, *, for_patch: bool = False) -> dict:
+    """The body of `POST /visits` (or the merge patch of `PATCH /visits/{id}`) a visit's form stands for."""
+    body: dict = {
+        "title": _first(form, "title"), "theme": _first(form, "theme"), "venue": _first(form, "venue"),
+        "host": {"organisation": _first(form, "host.organisation"),
+                 "contact_name": _first(form, "host.contact_name"),
+                 "contact_email": _first(form, "host.contact_email")},
+        "capacity": _number(_first(form, "capacity")),
+    }
+    for name in VISIT_TIMES:
+        body[name] = _time(_first(form, name))
+    body["prep_call_dial_in"] = _first(form, "prep_call_dial_in") or None
+    for name in ("min_per_organisation", "max_per_organisation"):
+        body[name] = _number(_first(form, name))
+    if for_patch:
+        return body  # a cleared field is null: merge patch removes it
+    return {k: v for k, v in body.items() if v is not None or k == "starts_at"}
+
+
+def visit_values(visit: Visit | None, form: Form | None = None) -> dict:
+    """What a visit's form shows: what was posted (after an error), else the visit as stored."""
+    if form is not None:
+        return {name: _first(form, name) for name in (
+            "title", "theme", "venue", "host.organisation", "host.contact_name", "host.contact_email", "capacity",
+            *VISIT_TIMES, "prep_call_dial_in", "min_per_organisation", "max_per_organisation")}
+    if visit is None:
+        return {"min_per_organisation": "2", "max_per_organisation": "4"}
+    return {
+        "title": visit.title, "theme": visit.theme, "venue": visit.venue,
+        "host.organisation": visit.host.organisation, "host.contact_name": visit.host.contact_name,
+        "host.contact_email": visit.host.contact_email, "capacity": str(visit.capacity),
+        **{name: london_input(getattr(visit, name)) for name in VISIT_TIMES},
+        "prep_call_dial_in": visit.prep_call_dial_in or "",
+        "min_per_organisation": str(visit.min_per_organisation),
+        "max_per_organisation": str(visit.max_per_organisation),
+    }
+
+
+def person_body(form: Form, *, questions_required: bool = True) -> dict:
+    """The body of an application (`POST /visits/{id}/applications`) or of a substitute."""
+    body: dict = {"name": _first(form, "name"), "email": _first(form, "email"), "role": _first(form, "role"),
+                  "job_title": _first(form, "job_title"), "prep_call": _first(form, "prep_call")}
+    motivation = _first(form, "motivation")
+    questions = [q.strip() for q in form.get("questions", []) if q.strip()]
+    if motivation or questions_required:
+        body["motivation"] = motivation
+    if questions or questions_required:
+        body["questions"] = questions
+    needs = _first(form, "accessibility_needs")
+    if needs:
+        body["accessibility_needs"] = needs
+    if _first(form, "share_accessibility_needs") == "yes":
+        body["share_accessibility_needs"] = True
+    if not body["role"]:
+        body.pop("role")
+    if not body["prep_call"]:
+        body.pop("prep_call")
+    return body
+
+
+def person_values(form: Form | None = None) -> dict:
+    values = {name: _first(form or {}, name) for name in (
+        "name", "email", "role", "job_title", "motivation", "prep_call", "accessibility_needs",
+        "share_accessibility_needs")}
+    questions = [q for q in (form or {}).get("questions", [])]
+    values["questions"] = (questions + [""] * QUESTION_FIELDS)[:QUESTION_FIELDS]
+    return values
+
+
+def field_errors(fields: dict[str, str]) -> dict[str, str]:
+    """The model's field names → the form's: `questions[2]` is the third question box, and a
+    missing required choice reads as a sentence."""
+    out: dict[str, str] = {}
+    for name, message in fields.items():
+        if name.startswith("questions[") and name.endswith("]"):
+            out.setdefault(f"questions-{name[10:-1]}", message)
+            out.setdefault("questions", "check the question marked below")
+        else:
+            out.setdefault(name if name != "body" else "form", _sentence(message))
+    return out
+
+
+def _sentence(message: str) -> str:
+    if message == "Field required":
+        return "This is required"
+    return message[:1].upper() + message[1:]
+
+
+def application_label(application: Application) -> str:
+    return f"{application.name} ({application.organisation})"

@@ -1,0 +1,69 @@
+"""The members' pages: open visits, applying for a colleague, the organisation's applications and
+withdrawing them, as HTML over the same services as the JSON routes."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from functions.console import forms
+from functions.console.web import form_of, link, page, query, redirect, signed_in
+from shared.errors import Conflict, Invalid
+from shared.models.application import ApplicationIn
+from shared.models.parsing import parse_body
+from shared.services import intake, overview, visits
+
+router = APIGatewayRouter()
+
+DONE = {
+    "applied": "The application was sent. A receipt is on its way to your colleague and to you.",
+    "withdrawn": "The application was withdrawn.",
+    "substituted": "Your colleague now holds the place and is being told.",
+}
+
+
+def _may_act(application, caller) -> bool:
+    return caller.email in (application.submitted_by.lower(), application.email.lower())
+
+
+@router.get("/members", include_in_schema=False)
+def members_home():
+    session = signed_in(router)
+    done = DONE.get(query(router, "done"))
+    applied = overview.organisation_applications(session.caller.organisation) if session.caller.organisation else []
+    return page("members/home.html", session, section="members", open_visits=overview.open_visits(), applied=applied, done=done,
+                may_act=lambda a: _may_act(a, session.caller))
+
+
+@router.get("/members/visits/<visit_id>/apply", include_in_schema=False)
+def application_form(visit_id: Annotated[str, Path()]):
+    session = signed_in(router)
+    return page("members/apply.html", session, visit=visits.find(visit_id), values=forms.person_values(),
+                errors={})
+
+
+@router.post("/members/visits/<visit_id>/apply", include_in_schema=False)
+def apply(visit_id: Annotated[str, Path()]):
+    session = signed_in(router)
+    form = form_of(router, session)
+    visit = visits.find(visit_id)
+    try:
+        intake.submit(visit_id, parse_body(ApplicationIn, forms.person_body(form)), session.caller)
+    except Invalid as error:
+        return page("members/apply.html", session, status=422, visit=visit, values=forms.person_values(form),
+                    errors=forms.field_errors(error.fields))
+    except Conflict as error:
+        # The same email already applied, or applications closed meanwhile: said above the form.
+        return page("members/apply.html", session, status=409, visit=visit, values=forms.person_values(form),
+                    errors=forms.field_errors({"body": error.message}))
+    return redirect(link("/members", done="applied") + "#applications")
+
+
+@router.post("/members/applications/<application_id>/withdraw", include_in_schema=False)
+def withdraw(application_id: Annotated[str, Path()]):
+    session = signed_in(router)
+    form_of(router, session)
+    intake.withdraw(application_id, {}, session.caller)
+    return redirect(link("/members", done="withdrawn") + "#applications")
+

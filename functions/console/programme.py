@@ -1,0 +1,147 @@
+"""The coordinators' console: the programme, a visit's page, and every action on them, as HTML.
+
+Each action turns its form into the body of the JSON route that does the same and calls the same
+service; a success answers 303 back to the page (with a note of what happened), an invalid form
+the form again with each field's error beside it (422, nothing stored).
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from functions.console import forms
+from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in
+from shared.domain.ledger_chart import svg
+from shared.errors import Invalid
+from shared.models.parsing import parse_body
+from shared.models.visit import VisitFields
+from shared.services import allocation, applications, intake, overview, reports, visits
+
+router = APIGatewayRouter()
+
+# What a page says after an action (?done=...): fixed words, never text from the query itself.
+DONE = {
+    "created": "The visit was created.",
+    "saved": "The visit was saved.",
+    "allocated": "The allocation ran: offers and waiting-list notices are on their way.",
+    "cancelled": "The visit was cancelled: everyone holding a place is being told.",
+    "withdrawn": "The application was withdrawn.",
+    "hidden": "The point is kept out of the public summary.",
+    "attendance": "Attendance was recorded.",
+    "substituted": "The place was handed to the colleague, who is being told.",
+    "material": "The background material was uploaded.",
+    "resent": "The email was sent again.",
+}
+
+
+def _done() -> str | None:
+    return DONE.get(query(router, "done"))
+
+
+@router.get("/console", include_in_schema=False)
+def programme_page():
+    session = signed_in(router, coordinator=True)
+    ledger, titles = overview.ledger()
+    return page("console/programme.html", session, section="console", summaries=overview.programme(), ledger=ledger,
+                titles=titles, chart=svg(ledger, visit_names=titles), done=_done())
+
+
+@router.get("/console/ledger.csv", include_in_schema=False)
+def ledger_export():
+    signed_in(router, coordinator=True)
+    return csv_response("fairness-ledger.csv", overview.ledger_csv())
+
+
+# --- creating and editing a visit ---------------------------------------------------------------
+
+@router.get("/console/visits/new", include_in_schema=False)
+def new_visit():
+    session = signed_in(router, coordinator=True)
+    return page("console/visit_form.html", session, section="new", visit=None, values=forms.visit_values(None),
+                errors={})
+
+
+@router.post("/console/visits", include_in_schema=False)
+def create_visit():
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    try:
+        visit = visits.create(parse_body(VisitFields, forms.visit_body(form)))
+    except Invalid as error:
+        return page("console/visit_form.html", session, status=422, visit=None,
+                    values=forms.visit_values(None, form), errors=forms.field_errors(error.fields))
+    return redirect(link(f"/console/visits/{visit.visit_id}", done="created"))
+
+
+@router.get("/console/visits/<visit_id>/edit", include_in_schema=False)
+def edit_visit(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    visit = visits.find(visit_id)
+    return page("console/visit_form.html", session, visit=visit, values=forms.visit_values(visit), errors={})
+
+
+@router.post("/console/visits/<visit_id>", include_in_schema=False)
+def save_visit(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    visit = visits.find(visit_id)
+    try:
+        visits.patch(visit_id, forms.visit_body(form, for_patch=True))
+    except Invalid as error:
+        return page("console/visit_form.html", session, status=422, visit=visit,
+                    values=forms.visit_values(visit, form), errors=forms.field_errors(error.fields))
+    return redirect(link(f"/console/visits/{visit_id}", done="saved"))
+
+
+# --- a visit's page and its actions -------------------------------------------------------------
+
+@router.get("/console/visits/<visit_id>", include_in_schema=False)
+def visit_page(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    return page("console/visit.html", session, detail=overview.visit_detail(visit_id), done=_done())
+
+
+@router.get("/console/visits/<visit_id>/applications.csv", include_in_schema=False)
+def applications_export(visit_id: Annotated[str, Path()]):
+    signed_in(router, coordinator=True)
+    return csv_response(f"applications-{visit_id}.csv", intake.as_csv(intake.of_visit(visit_id)))
+
+
+@router.post("/console/visits/<visit_id>/allocation", include_in_schema=False)
+def run_allocation(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form_of(router, session)
+    allocation.run(visit_id)
+    return redirect(link(f"/console/visits/{visit_id}", done="allocated") + "#allocation")
+
+
+@router.post("/console/visits/<visit_id>/cancel", include_in_schema=False)
+def cancel_visit(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    if first(form, "confirm") != "yes":
+        return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
+                    errors={"confirm": "Tick the box to confirm that the visit is to be cancelled"})
+    visits.cancel(visit_id)
+    return redirect(link(f"/console/visits/{visit_id}", done="cancelled"))
+
+
+@router.post("/console/visits/<visit_id>/hidden-points", include_in_schema=False)
+def hide_point(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    index = first(form, "index")
+    reports.hide_point(visit_id, {"application_id": first(form, "application_id"),
+                                  "index": int(index) if index.isdigit() else index})
+    return redirect(link(f"/console/visits/{visit_id}", done="hidden") + "#report")
+
+
+@router.post("/console/applications/<application_id>/withdraw", include_in_schema=False)
+def withdraw(application_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form_of(router, session)
+    application = applications.find(application_id)
+    intake.withdraw(application_id, {}, session.caller)
+    return redirect(link(f"/console/visits/{application.visit_id}", done="withdrawn") + "#applicants")

@@ -1,0 +1,98 @@
+"""What every page of the console and the members' area shares: who is signed in, forms and their
+CSRF token, redirects, and rendering a page with the signed-in layout.
+
+A page route is an HTTP concern like a JSON route: it reads the session (`signed_in`), turns a
+form into the same body the JSON route takes, calls the same service, and answers a page or a
+redirect (303 after a POST, so a reload never repeats the action).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from shared import session as sessions
+from shared.errors import Forbidden, ProgrammeError
+from shared.pages import html_response, render_page
+
+Form = dict[str, list[str]]
+
+
+class Redirect(Exception):
+    """Answer a redirect (from deep inside a page route)."""
+
+    def __init__(self, location: str, status: int = 303, cookies: tuple[str, ...] = ()) -> None:
+        super().__init__(location)
+        self.location, self.status, self.cookies = location, status, cookies
+
+
+def redirect(location: str, status: int = 303, cookies: tuple[str, ...] = ()) -> Response:
+    headers: dict[str, str | list[str]] = {"Location": location, "Cache-Control": "no-store"}
+    if cookies:
+        headers["Set-Cookie"] = list(cookies)
+    return Response(status_code=status, content_type="text/plain; charset=utf-8", body="", headers=headers)
+
+
+def link(path: str, **query: str | None) -> str:
+    """A page's own URL (with the API stage in front in AWS) and its query."""
+    given = {k: v for k, v in query.items() if v is not None}
+    return sessions.base_path() + path + (f"?{urlencode(given)}" if given else "")
+
+
+def current_path(router: APIGatewayRouter) -> str:
+    """The request's path and query, as `next` after signing in."""
+    event = router.current_event
+    query = event.query_string_parameters or {}
+    return event.path + (f"?{urlencode(query)}" if query else "")
+
+
+def signed_in(router: APIGatewayRouter, *, coordinator: bool = False) -> sessions.Session:
+    """The session, or a redirect to sign-in (a GET comes back to the same page afterwards);
+    a signed-in member on a coordinators' page is a 403."""
+    session = sessions.current(router.current_event.headers)
+    if session is None:
+        back = current_path(router) if router.current_event.http_method == "GET" else \
+            ("/console" if coordinator else "/members")
+        raise Redirect(sessions.sign_in_location(back), status=303)
+    if coordinator and not session.caller.is_coordinator:
+        raise Forbidden("this page is for the programme's coordinators; members use the members' pages")
+    return session
+
+
+def form_of(router: APIGatewayRouter, session: sessions.Session) -> Form:
+    """The posted form, once its CSRF token matches the session's (else 403)."""
+    form = parse_qs(router.current_event.decoded_body or "", keep_blank_values=True)
+    if not sessions.csrf_ok(session, first(form, sessions.CSRF_FIELD)):
+        raise Forbidden("this form has expired or did not come from this site: go back, reload the page "
+                        "and try again")
+    return form
+
+
+def first(form: Form, name: str) -> str:
+    return (form.get(name) or [""])[0]
+
+
+def query(router: APIGatewayRouter, name: str) -> str:
+    return (router.current_event.query_string_parameters or {}).get(name) or ""
+
+
+def page(template: str, session: sessions.Session | None, *, status: int = 200, **context: Any) -> Response:
+    """A signed-in page: the layout knows who is signed in and every form gets the CSRF token."""
+    return html_response(status, render_page(template, session=session, csrf=session.csrf if session else "",
+                                             csrf_field=sessions.CSRF_FIELD, base=sessions.base_path(),
+                                             **context))
+
+
+def problem_page(error: ProgrammeError, session: sessions.Session | None = None) -> Response:
+    headings = {401: "Please sign in", 403: "You may not do this", 404: "Not found",
+                409: "This cannot be done now", 422: "Please check what you entered"}
+    return page("console/problem.html", session, status=error.status,
+                heading=headings.get(error.status, "Something went wrong"), message=error.message)
+
+
+def csv_response(filename: str, text: str) -> Response:
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=text,
+                    headers={"Content-Disposition": f'attachment; filename="{quote(filename)}"',
+                             "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

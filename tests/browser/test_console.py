@@ -1,0 +1,304 @@
+"""The coordinators' console and the members' pages in headless Chromium, on a fresh local stack.
+
+A coordinator runs a whole visit in the browser, from creating it to reading its report, and
+never touches JSON; a member applies for two colleagues through the form (meeting each field's
+error beside it first). Visitors' own answers (confirming, learning points) go through the API
+here: they are the visitors', not the coordinator's. Every page is checked with axe-core (WCAG
+2.1 AA) at a desktop and a phone width, and its screenshot kept in .build/screenshots/console/.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.local.conftest import start_stack, stop_stack
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / ".build" / "screenshots") / "console"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+           "resultTypes": ["violations"]}
+
+# The innermost elements wider than the screen (what makes a phone scroll sideways).
+WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.table-scroll'))
+  .slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    log = tmp_path_factory.mktemp("console") / "stack.log"
+    running = start_stack(log, "--no-warm", now="2031-03-02T09:00:00Z")
+    yield running
+    assert stop_stack(running) == 0, log.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+class Person:
+    """One person's browser (their own cookies), signed in through `/_local/sign-in`."""
+
+    def __init__(self, browser, stack, *, email, name, organisation="", coordinator=False, next_path="/"):
+        self.stack, self.axe = stack, axe_api.Axe()
+        self.context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+        self.page = self.context.new_page()
+        groups = "&groups=coordinators" if coordinator else ""
+        self.page.goto(f"{stack.url}/_local/sign-in?email={quote(email)}&name={quote(name)}"
+                       f"&organisation={quote(organisation)}{groups}&next={quote(next_path)}")
+
+    def go(self, path: str):
+        response = self.page.goto(self.stack.url + path)
+        return response
+
+    def check(self, shot: str) -> None:
+        """No WCAG 2.1 AA violation at a desktop or a phone width, and a screenshot of each."""
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            self.page.set_viewport_size(viewport)
+            self.page.screenshot(path=str(SHOTS / f"{shot}-{size}.png"), full_page=True)
+            # axe-core is a script: run it in a second, script-enabled page on the same HTML.
+            html = self.page.content()
+            probe = self.context.browser.new_context(viewport=viewport, bypass_csp=True).new_page()
+            try:
+                probe.set_content(html)
+                results = self.axe.run(probe, options=WCAG_AA)
+                assert results.violations_count == 0, f"{shot} ({size}):\n{results.generate_report()}"
+                if size == "phone":  # nothing wider than the phone's screen but scrolling tables
+                    overflow = probe.evaluate("document.documentElement.scrollWidth")
+                    culprits = probe.evaluate(WIDE_ELEMENTS, viewport["width"])
+                    assert overflow <= viewport["width"] + 1, f"{shot}: page is {overflow}px wide on a phone: {culprits}"
+            finally:
+                probe.context.close()
+        self.page.set_viewport_size(DESKTOP)
+
+    def text(self) -> str:
+        return self.page.inner_text("main")
+
+
+def london_input(moment) -> str:
+    from shared.domain.rendering import LONDON
+
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_pages_need_a_session_and_coordinators_pages_need_a_coordinator(stack, browser):
+    anonymous = browser.new_context(java_script_enabled=False).new_page()
+    anonymous.goto(stack.url + "/console/visits/new")
+    assert "/_local/sign-in" in anonymous.url and "next=/console/visits/new" in anonymous.url
+    member = Person(browser, stack, email="mo@kent.police.uk", name="Mo", organisation="Kent Police",
+                    next_path="/members")
+    assert member.page.url.endswith("/members")
+    response = member.go("/console")
+    assert response.status == 403
+    assert "coordinators" in member.text()
+    member.check("forbidden")
+
+
+def test_a_form_posted_without_the_session_csrf_token_changes_nothing(stack, browser):
+    coordinator = Person(browser, stack, email="cora@programme.example", name="Cora", coordinator=True,
+                         next_path="/console")
+    before = stack.call("GET", "/visits").body["visits"]
+    answer = coordinator.context.request.post(stack.url + "/console/visits", form={"title": "Forged"})
+    assert answer.status == 403
+    assert stack.call("GET", "/visits").body["visits"] == before
+
+
+def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleagues(stack, browser):
+    now = stack.now()
+    cora = Person(browser, stack, email="cora@programme.example", name="Cora Ordinator", coordinator=True,
+                  next_path="/console")
+    assert cora.page.url.endswith("/console")
+    cora.check("programme-empty")
+
+    # Creating a visit: a mistake first (its error beside the field), then the visit.
+    cora.page.get_by_role("link", name="Create a visit").first.click()
+    page = cora.page
+    page.fill("#title", "Neighbourhood policing in practice")
+    page.fill("#theme", "Community engagement")
+    page.fill("#venue", "Hutton HQ, Preston PR4 5SB")
+    page.fill("#host-organisation", "Lancashire Constabulary")
+    page.fill("#host-contact_name", "Hana Host")
+    page.fill("#host-contact_email", "not an email")
+    starts = now + timedelta(days=20)
+    page.fill("#starts_at", london_input(starts))
+    page.fill("#applications_close_at", london_input(now + timedelta(days=3)))
+    page.fill("#prep_call_at", london_input(now + timedelta(days=10)))
+    page.fill("#prep_call_dial_in", "https://meet.example/plv")
+    page.fill("#capacity", "4")
+    page.fill("#min_per_organisation", "1")
+    page.fill("#max_per_organisation", "2")
+    page.get_by_role("button", name="Create the visit").click()
+    assert page.locator("#host-contact_email-error").is_visible()
+    assert page.locator("#host-contact_email").get_attribute("aria-invalid") == "true"
+    cora.check("visit-form-error")
+    page.fill("#host-contact_email", "hana.host@lancashire.police.uk")
+    page.get_by_role("button", name="Create the visit").click()
+    assert "The visit was created." in cora.text()
+    visit_path = re.search(r"/console/visits/[0-9a-f]+", page.url).group(0)
+    visit_id = visit_path.rsplit("/", 1)[1]
+    assert "No applications yet" in cora.text() or "Nobody has applied yet" in cora.text()
+
+    # Editing it: one more place.
+    page.get_by_role("link", name="Edit the visit").click()
+    page.fill("#capacity", "5")
+    page.get_by_role("button", name="Save the visit").click()
+    assert "The visit was saved." in cora.text() and "0 of 5 taken" in cora.text()
+
+    # A member applies for two colleagues: the form shows each field's error beside it first.
+    mo = Person(browser, stack, email="mo@kent.police.uk", name="Mo Member", organisation="Kent Police",
+                next_path="/members")
+    assert "Neighbourhood policing in practice" in mo.text()
+    mo.check("members-open-visits")
+    mo.page.get_by_role("link", name=re.compile("Apply for a colleague")).click()
+    mo.page.fill("#name", "Ada Constable")
+    mo.page.fill("#email", "ada@kent")
+    mo.page.get_by_role("button", name="Send the application").click()
+    for field in ("email", "role", "job_title", "motivation", "questions", "prep_call"):
+        assert mo.page.locator(f"#{field}-error").is_visible(), field
+    assert mo.page.locator("#error-summary").is_visible()
+    mo.check("members-apply-errors")
+    for name, email, job in (("Ada Constable", "ada@kent.police.uk", "Sergeant"),
+                             ("Ben Analyst", "ben@kent.police.uk", "Crime analyst")):
+        if name != "Ada Constable":
+            mo.go(f"/members/visits/{visit_id}/apply")
+        mo.page.fill("#name", name)
+        mo.page.fill("#email", email)
+        mo.page.check("#role-police" if job == "Sergeant" else "#role-staff")
+        mo.page.fill("#job_title", job)
+        mo.page.fill("#motivation", "To bring ward panels back to life.")
+        mo.page.fill("#questions-0", "How do you choose ward priorities?")
+        mo.page.fill("#questions-1", "Who chairs the panels?")
+        mo.page.check("#prep_call-join")
+        mo.page.get_by_role("button", name="Send the application").click()
+        assert "The application was sent" in mo.text()
+    assert "Ada Constable" in mo.text() and "Ben Analyst" in mo.text()
+    mo.check("members-applications")
+
+    # Another organisation applies through the API (not what this test is about).
+    essex = stack.token("lead@essex.police.uk", organisation="Essex Police")
+    for n in range(3):
+        reply = stack.call("POST", f"/visits/{visit_id}/applications", {
+            "name": f"Essex Visitor {n}", "email": f"visitor{n}@essex.police.uk", "role": "police",
+            "job_title": "Inspector", "motivation": "Learning", "questions": ["What works?"],
+            "prep_call": "cannot_join" if n else "join"}, token=essex)
+        assert reply.status == 201, reply.raw
+    stack.settle()
+
+    # The coordinator runs the allocation early and reads it.
+    cora.go(visit_path)
+    assert cora.page.get_by_role("row", name=re.compile("Ben Analyst")).count() == 1
+    cora.page.get_by_role("button", name=re.compile("run the allocation")).click()
+    stack.settle()
+    cora.go(visit_path)
+    text = cora.text()
+    assert "Kent Police" in text and "Waiting list" in text
+    waiting = cora.page.locator("#waitlist-heading + table tbody tr")
+    assert waiting.count() == 1 and "Essex Visitor 2" in waiting.inner_text()
+    assert "Not confirmed" in text
+    cora.check("visit-allocated")
+
+    # Visitors confirm (through the API, as their links would); one lets the place go by the console.
+    apps = {a["name"]: a for a in stack.call("GET", f"/visits/{visit_id}/applications",
+                                             token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]}
+    holders = [a for a in apps.values() if a["status"] == "offered"]
+    assert len(holders) == 4
+    for holder in holders:
+        token = stack.token(holder["email"])
+        assert stack.call("POST", f"/applications/{holder['application_id']}/confirm", token=token).status == 200
+    stack.settle()
+    cora.go(visit_path)
+    cora.page.get_by_role("row", name=re.compile("Essex Visitor 1")).get_by_role("button", name=re.compile("Withdraw")).click()
+    assert "The application was withdrawn." in cora.text()
+    stack.settle()
+    cora.go(visit_path)
+    assert cora.page.get_by_role("row", name=re.compile("Essex Visitor 2")).get_by_text("Offered").count() == 1
+    promoted = apps["Essex Visitor 2"]
+    stack.call("POST", f"/applications/{promoted['application_id']}/confirm", token=stack.token(promoted["email"]))
+    stack.settle()
+
+    # After the visit: learning points come in, the report is assembled, a point is hidden.
+    stack.advance(starts + timedelta(days=1, hours=8))
+    visitors = [a for a in stack.call("GET", f"/visits/{visit_id}/applications",
+                                      token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]
+                if a["status"] == "confirmed"]
+    for n, visitor in enumerate(visitors):
+        reply = stack.call("POST", f"/applications/{visitor['application_id']}/learning-points",
+                           {"points": [f"Point {n} from {visitor['name']}"], "will_adopt": "Ward walks"},
+                           token=stack.token(visitor["email"]))
+        assert reply.status == 201, reply.raw
+    stack.settle()
+    cora.go(visit_path)
+    text = cora.text()
+    assert "Assembled" in text
+    assert "Point 0 from" in text
+    timeline = cora.page.locator("#timeline + .table-scroll")
+    assert "Sent" in timeline.inner_text() and "Offer" in timeline.inner_text()
+    cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_role("button", name=re.compile("Hide")).click()
+    assert "kept out of the public summary" in cora.text()
+    assert cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_text("hidden by a coordinator").count() == 1
+    cora.check("visit-report")
+    summary = stack.call("GET", f"/reports/{visit_id}").body
+    assert len(summary["learning_points"]) == 3
+    assert not any("Point 0 from" in str(p) for p in summary["learning_points"])
+
+    # The programme page: the visit, its places and the fairness ledger, chart and table.
+    cora.go("/console")
+    row = cora.page.get_by_role("row", name=re.compile("^Neighbourhood policing"))
+    assert "4 of 5" in row.inner_text()
+    ledger = cora.page.locator("#ledger-table")
+    assert ledger.get_by_role("row", name=re.compile("Kent Police")).inner_text().split()[-1] == "2"
+    assert cora.page.locator("svg.ledger-chart rect").count() == 2
+    cora.check("programme")
+    export = cora.context.request.get(stack.url + "/console/ledger.csv")
+    assert export.status == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.text())))
+    assert rows[0][0] == "organisation" and {r[0]: r[-1] for r in rows[1:]} == {"Kent Police": "2", "Essex Police": "2"}
+    applications_csv = cora.context.request.get(stack.url + f"{visit_path}/applications.csv")
+    assert applications_csv.status == 200 and "Ada Constable" in applications_csv.text()
+
+    # Signing out ends the session.
+    cora.page.get_by_role("button", name="Sign out").click()
+    assert "You have signed out" in cora.text()
+    cora.go("/console")
+    assert "/_local/sign-in" in cora.page.url
+
+
+def test_a_coordinator_cancels_a_visit_only_when_they_confirm_it(stack, browser):
+    now = stack.now()
+    coordinator = stack.token("c@p.example", groups=["coordinators"])
+    created = stack.call("POST", "/visits", {
+        "title": "To be cancelled", "theme": "T", "venue": "V", "capacity": 4,
+        "host": {"organisation": "H", "contact_name": "N", "contact_email": "n@h.example"},
+        "starts_at": (now + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "applications_close_at": (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}, token=coordinator)
+    visit_id = created.body["visit_id"]
+    cora = Person(browser, stack, email="cora@programme.example", name="Cora", coordinator=True,
+                  next_path=f"/console/visits/{visit_id}")
+    cora.page.get_by_role("button", name="Cancel the visit").click()
+    assert cora.page.locator("#confirm-error").is_visible()
+    cora.check("visit-cancel-unconfirmed")
+    cora.page.check("#confirm")
+    cora.page.get_by_role("button", name="Cancel the visit").click()
+    assert "The visit was cancelled" in cora.text()
+    assert stack.call("GET", f"/visits/{visit_id}").body["status"] == "cancelled"
