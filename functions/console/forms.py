@@ -120,22 +120,47 @@ def person_values(form: Form | None = None) -> dict:
     return values
 
 
+EMAIL_FIELDS = ("email", "host.contact_email")
+# The model's messages, as a person filling in the form would put them.
+PLAIN_WORDS = (
+    ("Field required", "This is required"),
+    ("String should have at least 1 character", "This is required"),
+    ("must not be blank", "This is required"),
+    ("List should have at least 1 item", "Write at least one"),
+    ("Input should be 'police', 'staff' or 'academic'", "Choose one"),
+    ("Input should be 'join' or 'cannot_join'", "Choose one"),
+    ("Input should be a valid integer", "Enter a whole number"),
+    ("Input should be a valid datetime", "Enter a date and a time"),
+    ("Input should be greater than or equal to", "Must be at least"),
+    ("Input should be less than or equal to", "Must be at most"),
+    ("String should have at most", "Too long: at most"),
+)
+
+
 def field_errors(fields: dict[str, str]) -> dict[str, str]:
-    """The model's field names → the form's: `questions[2]` is the third question box, and a
-    missing required choice reads as a sentence."""
+    """The model's field names → the form's (`questions[2]` is the third question box), each
+    message in plain words."""
     out: dict[str, str] = {}
     for name, message in fields.items():
         if name.startswith("questions[") and name.endswith("]"):
-            out.setdefault(f"questions-{name[10:-1]}", message)
-            out.setdefault("questions", "check the question marked below")
+            out.setdefault(f"questions-{name[10:-1]}", _plain(name, message))
+            out.setdefault("questions", "Check the question marked below")
         else:
-            out.setdefault(name if name != "body" else "form", _sentence(message))
+            out.setdefault(name if name != "body" else "form", _plain(name, message))
     return out
 
 
-def _sentence(message: str) -> str:
-    if message == "Field required":
-        return "This is required"
+def _plain(name: str, message: str) -> str:
+    if name in EMAIL_FIELDS and "pattern" in message:
+        return "Enter an email address, like name@police.uk"
+    if name == "questions" and message.startswith("List should have at least 1 item"):
+        return "Write at least one question"
+    for said, meant in PLAIN_WORDS:
+        if message.startswith(said):
+            rest = message[len(said):]
+            if meant.startswith(("Must be", "Too long")):
+                return meant + rest.rstrip(".")
+            return meant
     return message[:1].upper() + message[1:]
 
 
