@@ -149,7 +149,7 @@ FUNCTIONS: tuple[Function, ...] = (
              timeout_seconds=60),
     Function("console", "functions.console.handler.handler",
              "The coordinators' console and the members' pages (HTML; signed in with a session cookie)",
-             frozenset({"table:read", "table:write", "idempotency", "bucket:read", "bucket:write"}),
+             frozenset({"table:read", "table:write", "bucket:read", "bucket:write"}),
              timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",

@@ -16,10 +16,13 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
+from functions.visits.openapi import PAGE_FUNCTIONS
 from shared.topology import ROUTES
 
 ST = Path(sys.executable).parent / "st"
 NOT_DOCUMENTED = {"/openapi.json", "/docs", "/docs/{file}"}
+# HTML pages for browsers (the console and the members' pages) are not part of the API.
+NOT_DOCUMENTED |= {r.path for r in ROUTES if r.function in PAGE_FUNCTIONS}
 # POSTs that take no body; every other POST or PATCH has a JSON request body.
 WITHOUT_BODY = {("POST", "/visits/{visit_id}/cancel"), ("POST", "/visits/{visit_id}/allocation")}
 # Public routes that check a bearer token when one is given (and then show more).
