@@ -22,14 +22,14 @@ import jwt
 
 from shared.auth import Caller, caller_from_claims, verify_token
 from shared.settings import settings
+from shared.topology import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH
 
 COOKIE = "plv_session"
 # While a sign-in is under way: the PKCE verifier, the state and where to go next.
 SIGN_IN_COOKIE = "plv_sign_in"
 CSRF_FIELD = "csrf_token"
-CALLBACK_PATH = "/console/callback"
+CALLBACK_PATH = SIGN_IN_CALLBACK_PATH   # registered on the app client by the CDK app
 SIGN_IN_PATH = "/console/sign-in"
-SIGNED_OUT_PATH = "/console/signed-out"
 LOCAL_SIGN_IN_PATH = "/_local/sign-in"
 
 

@@ -25,7 +25,7 @@ class Settings(BaseModel):
     local_token_secret: str = Field(default="", alias="LOCAL_TOKEN_SECRET")
     # The user pool's managed login (https://<prefix>.auth.<region>.amazoncognito.com, or a custom
     # domain) where people sign in to the console and members' pages (authorization code + PKCE).
-    user_pool_domain: str = Field(default="", alias="USER_POOL_DOMAIN")
+    auth_base_url: str = Field(default="", alias="AUTH_BASE_URL")
     retention_days: int = Field(default=730, alias="RETENTION_DAYS")
     # The programme team every email comes from (display name), answers to (Reply-To) and names
     # in its footer. Blank: a generic name, MAIL_FROM's address, a line naming that address.

@@ -35,12 +35,12 @@ def sign_in():
     config = settings()
     if config.local_token_secret:
         return redirect(sessions.sign_in_location(next_path), status=302)
-    if not (config.user_pool_domain and config.user_pool_client_id):
+    if not (config.auth_base_url and config.user_pool_client_id):
         return page("console/problem.html", None, status=503, heading="Signing in is not available",
-                    message="The sign-in page of this deployment is not configured (USER_POOL_DOMAIN). "
+                    message="The sign-in page of this deployment is not configured (AUTH_BASE_URL). "
                             "Please tell the programme team.")
     pending = PendingSignIn.start(next_path)
-    return redirect(authorize_url(config.user_pool_domain, config.user_pool_client_id, _redirect_uri(), pending),
+    return redirect(authorize_url(config.auth_base_url, config.user_pool_client_id, _redirect_uri(), pending),
                     status=302, cookies=(sessions.sign_in_cookie(pending.encode()),))
 
 
@@ -52,7 +52,7 @@ def callback():
         return _failed("The sign-in could not be completed (it took too long, or it was started elsewhere).")
     config = settings()
     try:
-        token = user_pool.exchange_code(config.user_pool_domain, config.user_pool_client_id, code,
+        token = user_pool.exchange_code(config.auth_base_url, config.user_pool_client_id, code,
                                         _redirect_uri(), pending.verifier)
         claims = verify_token(token)
     except (user_pool.SignInFailed, jwt.InvalidTokenError) as error:
@@ -77,9 +77,9 @@ def sign_out():
         form_of(router, session)  # a page elsewhere may not sign someone out
     config = settings()
     signed_out = link(sessions.SIGNED_OUT_PATH)
-    if config.user_pool_domain and not config.local_token_secret:
+    if config.auth_base_url and not config.local_token_secret:
         # Also end the managed login's own session, or the next sign-in would skip the password.
-        signed_out = logout_url(config.user_pool_domain, config.user_pool_client_id,
+        signed_out = logout_url(config.auth_base_url, config.user_pool_client_id,
                                 settings().public_base_url.rstrip("/") + sessions.SIGNED_OUT_PATH)
     return redirect(signed_out, cookies=(sessions.clear_session_cookie(),))
 

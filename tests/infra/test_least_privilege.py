@@ -19,7 +19,7 @@ import pytest
 from shared import topology
 from tests.infra.aws_calls import ROOT, SMOKE
 
-WALKS = [SMOKE, Path(__file__).with_name("walk_operations.py")]
+WALKS = [SMOKE, Path(__file__).with_name("walk_operations.py"), Path(__file__).with_name("walk_console.py")]
 
 # Needs the walks do not reach, each with the path that uses it.
 UNWALKED = {
@@ -28,6 +28,10 @@ UNWALKED = {
     ("allocation", "idempotency"): "POST allocation and confirm with an Idempotency-Key",
     ("reminders", "idempotency"): "POST prep-call, reflections and stop-follow-up with an Idempotency-Key",
     ("reports", "idempotency"): "POST learning-points and hidden-points with an Idempotency-Key",
+    ("console", "bucket:GetObject"): "hiding a point of a published report re-publishes its documents "
+                                     "(tests/browser/test_console.py)",
+    ("console", "bucket:PutObject"): "hiding a point of a published report re-publishes its documents "
+                                     "(tests/browser/test_console.py)",
 }
 
 

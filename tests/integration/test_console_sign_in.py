@@ -77,7 +77,7 @@ class UserPool:
 def user_pool(monkeypatch):
     pool = UserPool()
     for name, value in {"LOCAL_TOKEN_SECRET": "", "USER_POOL_ISSUER": pool.url, "USER_POOL_CLIENT_ID": CLIENT_ID,
-                        "USER_POOL_DOMAIN": pool.url, "PUBLIC_BASE_URL": BASE}.items():
+                        "AUTH_BASE_URL": pool.url, "PUBLIC_BASE_URL": BASE}.items():
         monkeypatch.setenv(name, value)
     settings.cache_clear()
     yield pool
