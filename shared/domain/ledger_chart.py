@@ -16,8 +16,8 @@ FILLS = ("#1d4f91", "#3d7cc9")
 TEXT = "#1b1b1b"
 ROW_HEIGHT = 28
 BAR_HEIGHT = 18
-LABEL_WIDTH = 210
-BAR_AREA = 360
+LABEL_WIDTH = 160
+BAR_AREA = 240
 NUMBER_WIDTH = 40
 TOP = 8
 
@@ -63,7 +63,7 @@ def tabulate(lines: list[LedgerLine], visit_order: list[str]) -> LedgerTable:
     return LedgerTable(tuple(visits), tuple(rows))
 
 
-def _label(text: str, limit: int = 28) -> str:
+def _label(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
