@@ -64,6 +64,6 @@ def apply(visit_id: Annotated[str, Path()]):
 def withdraw(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form_of(router, session)
-    intake.withdraw(application_id, {}, session.caller)
+    intake.withdraw(application_id, session.caller)
     return redirect(link("/members", done="withdrawn") + "#applications")
 

@@ -15,6 +15,7 @@ from functions.console import forms
 from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in
 from shared.domain.ledger_chart import svg
 from shared.errors import Invalid
+from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
 from shared.services import allocation, applications, intake, overview, reports, visits
@@ -133,8 +134,8 @@ def hide_point(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     index = first(form, "index")
-    reports.hide_point(visit_id, {"application_id": first(form, "application_id"),
-                                  "index": int(index) if index.isdigit() else index})
+    reports.hide_point(visit_id, parse_body(HiddenPointIn, {"application_id": first(form, "application_id"),
+                                                           "index": int(index) if index.isdigit() else index}))
     return redirect(link(f"/console/visits/{visit_id}", done="hidden") + "#report")
 
 
@@ -143,5 +144,5 @@ def withdraw(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form_of(router, session)
     application = applications.find(application_id)
-    intake.withdraw(application_id, {}, session.caller)
+    intake.withdraw(application_id, session.caller)
     return redirect(link(f"/console/visits/{application.visit_id}", done="withdrawn") + "#applicants")

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared import clock
-from shared.adapters import table
 from shared.domain import attention
 from shared.domain.ledger_chart import LedgerLine, LedgerTable, tabulate
 from shared.errors import NotFound
 from shared.models.application import Application
 from shared.models.visit import Visit
 from shared.services import allocation, applications, learning, reports, timeline, visits
+from shared.store import stores
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ def ledger() -> tuple[LedgerTable, dict[str, str]]:
     every = {v.visit_id: v for v in visits.all_visits()}
     order = [v.visit_id for v in sorted(every.values(), key=lambda v: (v.starts_at is None,
                                                                         v.starts_at or v.created_at))]
-    lines = [LedgerLine(line["organisation"], line["visit_id"], int(line["places"]))
-             for line in table.query(allocation.LEDGER, sk_prefix="ORG#") if int(line.get("places", 0)) > 0]
+    lines = [LedgerLine(line.organisation, line.visit_id, line.places)
+             for line in stores().allocation.ledger() if line.places > 0]
     return tabulate(lines, order), {vid: v.title for vid, v in every.items()}
 
 
