@@ -22,13 +22,15 @@ import jwt
 
 from shared.auth import Caller, caller_from_claims, verify_token
 from shared.settings import settings
-from shared.topology import SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH
+from shared import topology
 
 COOKIE = "plv_session"
 # While a sign-in is under way: the PKCE verifier, the state and where to go next.
 SIGN_IN_COOKIE = "plv_sign_in"
 CSRF_FIELD = "csrf_token"
-CALLBACK_PATH = SIGN_IN_CALLBACK_PATH   # registered on the app client by the CDK app
+# Both registered on the app client by the CDK app.
+CALLBACK_PATH = topology.SIGN_IN_CALLBACK_PATH
+SIGNED_OUT_PATH = topology.SIGNED_OUT_PATH
 SIGN_IN_PATH = "/console/sign-in"
 LOCAL_SIGN_IN_PATH = "/_local/sign-in"
 

@@ -4,29 +4,25 @@ A coordinator runs a whole visit in the browser, from creating it to reading its
 never touches JSON; a member applies for two colleagues through the form (meeting each field's
 error beside it first). Visitors' own answers (confirming, learning points) go through the API
 here: they are the visitors', not the coordinator's. Every page is checked with axe-core (WCAG
-2.1 AA) at a desktop and a phone width, and its screenshot kept in .build/screenshots/console/.
+2.1 AA) at a desktop and a phone width, and its screenshot kept in tests/browser/artefacts/console/.
 """
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from tests.browser.conftest import ARTEFACTS
 from tests.local.conftest import start_stack, stop_stack
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_api = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / ".build" / "screenshots") / "console"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ARTEFACTS / "console"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -37,23 +33,16 @@ WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.table-scroll'))
   .slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")]
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
+    """A stack of this module's own (the visitors' pages' tests share theirs): a fresh programme."""
     log = tmp_path_factory.mktemp("console") / "stack.log"
     running = start_stack(log, "--no-warm", now="2031-03-02T09:00:00Z")
     yield running
     assert stop_stack(running) == 0, log.read_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 class Person:
