@@ -14,7 +14,7 @@ export NODE_NO_WARNINGS := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install run test test-fast synth deploy lint bench demo smoke clean
+.PHONY: install run test test-fast synth deploy lint bench demo smoke clean fuzz
 
 install: $(INSTALLED)
 
@@ -28,7 +28,7 @@ $(NODE_INSTALLED): package.json
 	touch $@
 
 run: $(INSTALLED)
-	PORT=$(PORT) NOW=$(NOW) $(PY) -m local
+	PORT=$(PORT) NOW=$(NOW) FAULTS=$(FAULTS) $(PY) -m local
 
 test: $(INSTALLED) $(CHROMIUM)
 	$(PY) -m pytest -q
@@ -56,6 +56,11 @@ deploy: $(INSTALLED) $(NODE_INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check --select F,E9 shared functions local infra bench tests
 	$(PY) -m pytest -q tests/infra
+
+# Schemathesis over the whole OpenAPI document against a fresh local stack, as a coordinator and as a
+# member: >= 1,000 cases, no 5xx, every answer matching its schema (`make test` runs a bounded version).
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} $(PY) -m pytest -q -s -p no:randomly tests/local/test_fuzz.py -k fuzzing
 
 bench: $(INSTALLED)
 	$(PY) -m bench --out bench/results.json

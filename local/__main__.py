@@ -1,7 +1,8 @@
 """`python -m local`: start the local stack on http://127.0.0.1:${PORT:-3000}.
 
 Environment: PORT (0 picks a free port), NOW (ISO start time of the virtual clock; default the
-real time). `--topology MODULE` serves another declaration than shared.topology (tests).
+real time), FAULTS (a share, e.g. 0.3, of table writes, transactions, event puts and email sends
+that fail transiently, as AWS sometimes does; see shared/adapters/faults.py). `--topology MODULE` serves another declaration than shared.topology (tests).
 Stops cleanly on SIGINT / SIGTERM.
 """
 from __future__ import annotations
@@ -39,6 +40,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"NOW must be an ISO 8601 time, not {os.environ['NOW']!r}", file=sys.stderr)
             return 2
 
+    fault_rate = 0.0
+    if os.environ.get("FAULTS", "").strip():
+        try:
+            fault_rate = float(os.environ["FAULTS"])
+            if not 0 <= fault_rate < 1:
+                raise ValueError
+        except ValueError:
+            print(f"FAULTS must be a share from 0 up to (not including) 1, not {os.environ['FAULTS']!r}",
+                  file=sys.stderr)
+            return 2
+
     from local.stack import LocalStack
 
     stop = threading.Event()
@@ -49,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on 127.0.0.1:{port}: {exc}", file=sys.stderr)
         return 1
+    if fault_rate:
+        from shared.adapters import faults
+
+        faults.enable(fault_rate)
+        print(f"injecting transient AWS failures into {fault_rate:.0%} of writes, event puts and sends",
+              flush=True)
     print(f"local stack listening on {stack.url} (virtual clock at {stack.iso_now()})", flush=True)
     try:
         stop.wait()

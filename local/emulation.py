@@ -76,6 +76,7 @@ class Resources:
     event_bus_arn: str
     queues: dict[str, ConsumerQueue]          # by function name
     rule_arns: dict[str, str]                 # event rules and schedules, by rule name
+    stream_failures_url: str = ""             # the stream mapping's on-failure queue (the CDK app's StreamFailuresDlq)
 
 
 class Emulator:
@@ -158,8 +159,10 @@ class Emulator:
                 Name=schedule.name, ScheduleExpression=schedule.expression, State="ENABLED",
                 Description=f"{schedule.expression} to {schedule.function}")["RuleArn"]
 
+        stream_failures_url = sqs.create_queue(QueueName="stream-failures-dlq", Attributes={
+            "MessageRetentionPeriod": str(14 * 24 * 3600)})["QueueUrl"]
         self.resources = Resources(env.TABLE_NAME, stream_arn, env.IDEMPOTENCY_TABLE_NAME, env.BUCKET_NAME,
-                                   env.EVENT_BUS_NAME, bus_arn, queues, rule_arns)
+                                   env.EVENT_BUS_NAME, bus_arn, queues, rule_arns, stream_failures_url)
         return self.resources
 
     # -- cheap looks at moto's state (no API call), to skip empty polls -------------------

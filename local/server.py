@@ -59,6 +59,7 @@ class Controls:
             "/_local/settle": {"POST": self.settle},
             "/_local/outbox": {"GET": self.outbox},
             "/_local/sign-in": {"GET": self.sign_in},
+            "/_local/faults": {"GET": self.faults},
         }
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> HttpAnswer | None:
@@ -127,6 +128,13 @@ class Controls:
 
     def settle(self, query, body) -> HttpAnswer:
         return json_answer(200, {"processed": self.stack.settle()})
+
+    def faults(self, query, body) -> HttpAnswer:
+        """What fault injection (`make run FAULTS=0.3`) did so far, and what sits in the dead-letter queues."""
+        from shared.adapters import faults
+
+        return json_answer(200, {"rate": faults.rate(), "injected": faults.injected(),
+                                 "dead_letters": self.stack.dead_letters()})
 
     def outbox(self, query, body) -> HttpAnswer:
         to = (query.get("to") or [None])[-1] or None

@@ -1,13 +1,16 @@
 """Event source mappings, as Lambda runs them: the table's stream → publisher, each queue → its consumer.
 
 Both report partial batch failures (`batchItemFailures`): a stream batch is retried from the
-first failed record, a few times, then dropped with a log line (Lambda's on-failure
-destination); failed queue messages become visible again at once and SQS's redrive policy
-moves them to the DLQ after `maxReceiveCount` receives.
+first failed record, `STREAM_RETRIES` times; then that one record is set aside (as the CDK app's
+mapping bisects a failing batch down to the record that fails) and its description goes to the
+stream's on-failure queue, and the records after it go on: one record that cannot be processed,
+or even read, never stops the others. Failed queue messages become visible again at once and
+SQS's redrive policy moves them to the DLQ after `maxReceiveCount` receives.
 """
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -16,6 +19,7 @@ from local import env
 from local.emulation import ConsumerQueue, Emulator
 from local.runtime import Runtime
 from shared import topology
+from shared.adapters import faults
 
 log = logging.getLogger("local.sources")
 
@@ -53,36 +57,51 @@ def _failed_ids(answer: Any, batch_ids: list[str]) -> set[str] | None:
 
 
 class StreamSource:
-    """The main table's stream feeding one function (the publisher)."""
+    """The main table's stream feeding one function (the publisher); `failure_queue_url` gets what fails."""
 
-    def __init__(self, emulator: Emulator, runtime: Runtime, function: str, stream_arn: str) -> None:
+    def __init__(self, emulator: Emulator, runtime: Runtime, function: str, stream_arn: str,
+                 failure_queue_url: str | None = None) -> None:
         self.emulator, self.runtime, self.function, self.stream_arn = emulator, runtime, function, stream_arn
+        self.failure_queue_url = failure_queue_url
         self._streams = emulator.client("dynamodbstreams")
+        self._sqs = emulator.client("sqs")
         shard = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
         self._shard_id = shard["ShardId"]
         self._next_sequence = int(shard["SequenceNumberRange"]["StartingSequenceNumber"])
-        self.dropped = 0
+        self.dropped = 0  # records set aside (each described on the failure queue)
 
     def poll(self) -> int:
         """Deliver one batch of new records; how many there were."""
         high_water = self.emulator.stream_high_water()
         if high_water is not None and high_water <= self._next_sequence:
             return 0
-        # A fresh iterator at the checkpoint every time: moto rolls a cancelled transaction back by
-        # swapping in a copy of the table, and an iterator taken before would read the discarded
-        # copy's stream for ever after.
-        iterator = self._streams.get_shard_iterator(
-            StreamArn=self.stream_arn, ShardId=self._shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
-            SequenceNumber=str(self._next_sequence))["ShardIterator"]
-        answer = self._streams.get_records(ShardIterator=iterator, Limit=STREAM_BATCH_SIZE)
-        self.emulator.forget_shard_iterator(iterator)
-        self.emulator.forget_shard_iterator(answer["NextShardIterator"])
-        records = answer.get("Records") or []
+        try:
+            records = self._read(STREAM_BATCH_SIZE)
+        except Exception:  # noqa: BLE001 - one record the stream cannot hand over must not stop the rest
+            try:
+                records = self._read(1)
+            except Exception:  # noqa: BLE001
+                log.exception("%s: stream record %d cannot be read", self.function, self._next_sequence)
+                self._set_aside(self._next_sequence, "the record could not be read from the stream")
+                self._next_sequence += 1
+                return 1
         if not records:
             return 0
         self._next_sequence = max(int(r["dynamodb"]["SequenceNumber"]) for r in records) + 1
         self._deliver([self._lambda_record(r) for r in records])
         return len(records)
+
+    def _read(self, limit: int) -> list[dict]:
+        # A fresh iterator at the checkpoint every time (cheap, and never stale).
+        iterator = self._streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=self._shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=str(self._next_sequence))["ShardIterator"]
+        try:
+            answer = self._streams.get_records(ShardIterator=iterator, Limit=limit)
+        finally:
+            self.emulator.forget_shard_iterator(iterator)
+        self.emulator.forget_shard_iterator(answer["NextShardIterator"])
+        return answer.get("Records") or []
 
     def _lambda_record(self, record: dict) -> dict:
         out = _lambda_json(record)
@@ -92,22 +111,56 @@ class StreamSource:
         return out
 
     def _deliver(self, records: list[dict]) -> None:
-        pending = records
-        for attempt in range(1, STREAM_RETRIES + 2):
+        pending, attempts = records, 0
+        while pending:
+            attempts += 1
             try:
                 answer = self.runtime.invoke(self.function, {"Records": pending})
                 failed = _failed_ids(answer, [r["dynamodb"]["SequenceNumber"] for r in pending])
             except Exception:  # noqa: BLE001 - Lambda retries the whole batch
-                log.exception("%s failed on a stream batch of %d (attempt %d)", self.function, len(pending), attempt)
+                log.exception("%s failed on a stream batch of %d (attempt %d)", self.function, len(pending), attempts)
                 failed = None
             if failed is not None and not failed:
                 return
-            if failed:  # retry from the first failed record (the checkpoint)
+            if failed:  # retry from the first failed record (the checkpoint); progress earns fresh retries
                 first = min(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
-                pending = pending[first:]
-        self.dropped += len(pending)
-        log.error("%s: dropped %d stream record(s) after %d attempts (first sequence number %s)",
-                  self.function, len(pending), STREAM_RETRIES + 1, pending[0]["dynamodb"]["SequenceNumber"])
+                if first > 0:
+                    pending, attempts = pending[first:], 1
+            if attempts <= STREAM_RETRIES:
+                continue
+            if failed is None and len(pending) > 1:
+                for record in pending:  # the whole batch kept failing: one at a time finds the culprit
+                    self._deliver([record])
+                return
+            self._set_aside(int(pending[0]["dynamodb"]["SequenceNumber"]),
+                            f"{self.function} failed it {STREAM_RETRIES + 1} times")
+            pending, attempts = pending[1:], 0
+
+    def _set_aside(self, sequence_number: int, reason: str) -> None:
+        """Lambda's on-failure record for a stream batch of one: where to find it, not the record itself."""
+        self.dropped += 1
+        log.error("%s: stream record %d set aside: %s", self.function, sequence_number, reason)
+        if not self.failure_queue_url:
+            return
+        self._sqs.send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps({
+            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function,
+                               "approximateInvokeCount": STREAM_RETRIES + 1},
+            "responseContext": {"functionError": reason},
+            "DDBStreamBatchInfo": {"shardId": self._shard_id, "startSequenceNumber": str(sequence_number),
+                                   "endSequenceNumber": str(sequence_number), "batchSize": 1,
+                                   "streamArn": self.stream_arn},
+        }))
+
+    def dead_letters(self) -> int:
+        if not self.failure_queue_url:
+            return 0
+        attributes = self._sqs.get_queue_attributes(QueueUrl=self.failure_queue_url,
+                                                    AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _first_receive(message: dict) -> bool:
+    return (message.get("Attributes") or {}).get("ApproximateReceiveCount", "1") == "1"
 
 
 class QueueSource:
@@ -139,6 +192,9 @@ class QueueSource:
             failed = None
         if failed is None:
             failed = {r["messageId"] for r in records}
+        # Under fault injection SQS also delivers some handled messages a second time, as it may.
+        failed |= {m["MessageId"] for m in messages
+                   if m["MessageId"] not in failed and _first_receive(m) and faults.chosen("redelivery")}
         done = [m for m in messages if m["MessageId"] not in failed]
         again = [m for m in messages if m["MessageId"] in failed]
         if done:

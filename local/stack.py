@@ -84,7 +84,8 @@ class LocalStack:
         shared_clock.use(self.clock)
         stream_consumer = self.topology.STREAM_CONSUMER  # the function the table's stream feeds, as in the CDK app
         if stream_consumer in self.runtime.functions:
-            self.stream = StreamSource(self.emulator, self.runtime, stream_consumer, resources.stream_arn)
+            self.stream = StreamSource(self.emulator, self.runtime, stream_consumer, resources.stream_arn,
+                                       resources.stream_failures_url)
         self.queues = [QueueSource(self.emulator, self.runtime, queue) for queue in resources.queues.values()]
         self.scheduler = Scheduler(self.topology.SCHEDULES, self.clock, self.runtime.invoke, self.settle,
                                    resources.rule_arns)
@@ -185,8 +186,12 @@ class LocalStack:
                 self._stopping.wait(self.pump_interval)
 
     def dead_letters(self) -> dict[str, int]:
-        """Messages in each consumer's DLQ."""
-        return {queue.function: queue.dead_letters() for queue in self.queues}
+        """Messages in each consumer's DLQ, and (under the stream consumer's name + "-stream") stream
+        records set aside after their retries."""
+        counts = {queue.function: queue.dead_letters() for queue in self.queues}
+        if self.stream is not None:
+            counts[f"{self.stream.function}-stream"] = self.stream.dead_letters()
+        return counts
 
     # -- functions -----------------------------------------------------------------------
     def invoke(self, function: str, event: dict) -> Any:

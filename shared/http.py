@@ -9,13 +9,16 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from botocore.exceptions import ClientError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 
+from shared.adapters import faults
 from shared.auth import Caller, caller_from_claims, verify_token
 from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeError, Unauthorized, UnsupportedMediaType
+from shared.models import safe_json
 from shared.models.parsing import invalid_fields
 from shared.observability import logger
 from shared.settings import settings
@@ -210,6 +213,15 @@ def _not_an_object(event: dict) -> dict | None:
     return _refusal(Invalid({"body": "must be a JSON object"}))
 
 
+def _unsafe(event: dict) -> dict | None:
+    """Non-finite or huge numbers, deep nesting and control characters: 422 before any model reads them."""
+    body = event.get("body")
+    if event.get("isBase64Encoded") or not isinstance(body, str) or body.lstrip()[:1] not in ("{", "["):
+        return None
+    found = safe_json.problems(body)
+    return _refusal(Invalid(found)) if found else None
+
+
 def _not_allowed(event: dict) -> dict | None:
     """Who may call a route, from the one declaration, before its body is read: a member who may
     not call a coordinators' route hears 403 whatever the body (not a 422 about the body)."""
@@ -233,11 +245,22 @@ def _refusal(error: ProgrammeError) -> dict:
 
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
-    refused = _not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
+    refused = (_not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
+               or _unsafe(event))
     if refused:
         return refused
     try:
         return app.resolve(event, context)
+    except ClientError as error:
+        if not faults.transient(error):
+            logger.exception("unhandled error")
+            return {"statusCode": 500, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}
+        # AWS kept refusing after the adapters' retries (throttling, conflicting transactions): the
+        # same request may simply be sent again (every write is conditional, a retry changes nothing twice).
+        logger.warning("transient AWS failure outlasted the retries", extra={"code": error.response["Error"]["Code"]})
+        return {"statusCode": 503, "headers": {"Content-Type": "application/json", "Retry-After": "1"},
+                "body": json.dumps({"message": "busy: please try again in a moment"}), "isBase64Encoded": False}
     except Exception:  # noqa: BLE001 - the last line of defence of an API function
         logger.exception("unhandled error")
         return {"statusCode": 500, "headers": {"Content-Type": "application/json"},

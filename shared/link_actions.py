@@ -37,8 +37,7 @@ def points_answer(points: LearningPoints) -> dict:
 
 
 def reflection_answer(reflection: Reflection) -> dict:
-    return {**reflection.model_dump(mode="json", include={"application_id", "visit_id", "week", "text",
-                                                          "recorded_at"}), **reflection.extra}
+    return reflection.model_dump(mode="json", include={"application_id", "visit_id", "week", "text", "recorded_at"})
 
 
 def follow_up_answer(application: Application) -> dict:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import lru_cache
 
 import boto3
 
+from shared.adapters import faults
 from shared.settings import settings
 from shared.topology import EVENT_SOURCE
 
@@ -23,21 +25,43 @@ def _client():
     return boto3.client("events")
 
 
+PUT_ATTEMPTS = 5  # a refused entry is put again, after a jittered pause, this many times in all
+
+
 def _entry(event_id: str, detail_type: str, detail: dict) -> dict:
     return {"Source": EVENT_SOURCE, "DetailType": detail_type, "Detail": json.dumps({**detail, "event_id": event_id}),
             "EventBusName": settings().event_bus_name}
 
 
 def publish_many(events: list[Event]) -> list[int]:
-    """Publish every event, ten per call; the indexes (into `events`) of those the bus refused."""
-    failed: list[int] = []
-    for start in range(0, len(events), ENTRIES_PER_CALL):
-        chunk = events[start:start + ENTRIES_PER_CALL]
-        answer = _client().put_events(Entries=[_entry(*event) for event in chunk])
+    """Publish every event, ten per call, putting again (jittered) those the bus refuses; the indexes
+    (into `events`) of those it still refused after PUT_ATTEMPTS."""
+    pending = list(range(len(events)))
+    for attempt in range(1, PUT_ATTEMPTS + 1):
+        refused: list[int] = []
+        for start in range(0, len(pending), ENTRIES_PER_CALL):
+            chunk = pending[start:start + ENTRIES_PER_CALL]
+            refused += [chunk[index] for index in _put(chunk, events)]
+        pending = refused
+        if not pending:
+            return []
+        if attempt < PUT_ATTEMPTS:
+            time.sleep(faults.backoff(attempt))
+    return pending
+
+
+def _put(chunk: list[int], events: list[Event]) -> list[int]:
+    """One PutEvents call; the positions (in `chunk`) of the entries refused."""
+    injected = faults.refused_entries(len(chunk))  # the switch: as if the bus refused these
+    sent = [position for position in range(len(chunk)) if position not in injected]
+    refused = sorted(injected)
+    if sent:
+        answer = _client().put_events(Entries=[_entry(*events[chunk[position]]) for position in sent])
         if answer.get("FailedEntryCount"):
-            refused = [index for index, entry in enumerate(answer.get("Entries") or []) if entry.get("ErrorCode")]
-            failed += [start + index for index in (refused or range(len(chunk)))]
-    return failed
+            entries = answer.get("Entries") or []
+            failed = [index for index, entry in enumerate(entries) if entry.get("ErrorCode")] or range(len(sent))
+            refused = sorted(refused + [sent[index] for index in failed])
+    return refused
 
 
 def publish(event_id: str, detail_type: str, detail: dict) -> None:

@@ -18,6 +18,7 @@ from typing import Protocol
 import boto3
 
 from shared import clock
+from shared.adapters import faults
 
 # 7bit forces quoted-printable/base64 bodies and encoded headers: any relay accepts them.
 MIME_POLICY = policy.SMTP.clone(cte_type="7bit")
@@ -53,6 +54,8 @@ class SesMailer:
     is where recipients' replies go.
     """
 
+    SEND_ATTEMPTS = 3
+
     def __init__(self, sender: str, client=None, now: Callable[[], datetime] = clock.now,
                  reply_to: str | None = None):
         self.sender = sender
@@ -61,11 +64,17 @@ class SesMailer:
         self._now = now
 
     def send(self, email: Email) -> str:
+        """Throttling and other transient refusals are retried a few times (jittered); then they propagate."""
         raw = mime_message(email, sender=self.sender, sent_at=self._now(), reply_to=self.reply_to)
-        answer = self._sesv2().send_email(FromEmailAddress=self.sender,
-                                          Destination={"ToAddresses": list(email.to)},
-                                          Content={"Raw": {"Data": raw}})
-        return answer["MessageId"]
+
+        def attempt() -> str:
+            faults.check("email_send", "SendEmail")
+            answer = self._sesv2().send_email(FromEmailAddress=self.sender,
+                                              Destination={"ToAddresses": list(email.to)},
+                                              Content={"Raw": {"Data": raw}})
+            return answer["MessageId"]
+
+        return faults.retried(attempt, attempts=self.SEND_ATTEMPTS)
 
     def _sesv2(self):
         if self._client is None:

@@ -9,6 +9,7 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from shared.adapters import faults
 from shared.models.events import DomainEvent
 from shared.settings import settings
 
@@ -65,7 +66,7 @@ def put(item: dict, *, event: DomainEvent | None = None, condition: str | None =
         kwargs["ExpressionAttributeValues"] = values
     if names:
         kwargs["ExpressionAttributeNames"] = names
-    _conditional(lambda: _table().put_item(**kwargs))
+    _conditional(lambda: _table().put_item(**kwargs), "PutItem")
 
 
 def put_new(item: dict, *, event: DomainEvent | None = None) -> None:
@@ -93,18 +94,38 @@ def update(pk: str, sk: str, changes: dict, *, event: DomainEvent | None = None,
         "ReturnValues": "ALL_NEW",
     }
     kwargs["ConditionExpression"] = condition or "attribute_exists(pk)"
-    answer = _conditional(lambda: _table().update_item(**kwargs))
+    answer = _conditional(lambda: _table().update_item(**kwargs), "UpdateItem")
     return plain(answer["Attributes"])
 
 
-def delete(pk: str, sk: str, *, must_exist: bool = True) -> bool:
-    """Delete; returns False when it was already gone (someone else did it)."""
+def delete(pk: str, sk: str, *, must_exist: bool = True, condition: str | None = None,
+           values: dict | None = None) -> bool:
+    """Delete; returns False when it was already gone (someone else did it) or `condition` did not hold."""
+    kwargs: dict[str, Any] = {"Key": {"pk": pk, "sk": sk}}
+    if condition or must_exist:
+        kwargs["ConditionExpression"] = " AND ".join(
+            ["attribute_exists(pk)"] * must_exist + ([f"({condition})"] if condition else []))
+    if values:
+        kwargs["ExpressionAttributeValues"] = _decimals(values)
     try:
-        _conditional(lambda: _table().delete_item(
-            Key={"pk": pk, "sk": sk}, **({"ConditionExpression": "attribute_exists(pk)"} if must_exist else {})))
+        _conditional(lambda: _table().delete_item(**kwargs), "DeleteItem")
     except ConditionFailed:
         return False
     return True
+
+
+def delete_many(keys: Iterable[dict]) -> None:
+    """Delete many items ({"pk", "sk"} each), 25 per BatchWriteItem, unconditionally (absent ones are fine)."""
+    client, name = _table().meta.client, settings().table_name
+    pending = [{"DeleteRequest": {"Key": {"pk": k["pk"], "sk": k["sk"]}}} for k in keys]
+    for start in range(0, len(pending), 25):
+        request = {name: pending[start:start + 25]}
+        while request:
+            def attempt():
+                faults.check("table_write", "BatchWriteItem")
+                return client.batch_write_item(RequestItems=request)
+
+            request = faults.retried(attempt).get("UnprocessedItems") or {}
 
 
 def query(pk: str, *, sk_prefix: str | None = None, sk_at_most: str | None = None, index: str | None = None,
@@ -131,14 +152,32 @@ def query(pk: str, *, sk_prefix: str | None = None, sk_at_most: str | None = Non
 
 
 def transact(operations: Iterable[dict]) -> None:
-    """All or nothing. Each operation is a TransactItems entry built by `op_put`/`op_check`."""
-    client = _table().meta.client
+    """All or nothing. Each operation is a TransactItems entry built by `op_put`/`op_check`.
+
+    ConditionFailed only when a condition failed. DynamoDB also cancels a transaction that meets
+    another one on the same item (`TransactionConflict`): that is retried after a jittered pause,
+    and if it keeps happening the ClientError propagates (a transient failure, not a conflict of state).
+    """
+    client, items = _table().meta.client, list(operations)
+
+    def attempt() -> None:
+        faults.check("transaction", "TransactWriteItems")
+        client.transact_write_items(TransactItems=items)
+
     try:
-        client.transact_write_items(TransactItems=list(operations))
+        faults.retried(attempt)
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+        if _condition_failed(error):
             raise ConditionFailed(str(error)) from error
         raise
+
+
+def _condition_failed(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons") or []]
+    return code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons
 
 
 def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
@@ -149,6 +188,30 @@ def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | Non
     if values:
         operation["ExpressionAttributeValues"] = values
     return {"Put": _serialize(operation)}
+
+
+def op_update(pk: str, sk: str, changes: dict, *, event: DomainEvent | None = None, condition: str | None = None,
+              values: dict | None = None, names: dict | None = None) -> dict:
+    """A TransactItems entry that sets attributes (and the event) as `update` does, under `condition`."""
+    changes = _with_event(changes, event)
+    operation: dict[str, Any] = {
+        "TableName": settings().table_name, "Key": {"pk": pk, "sk": sk},
+        "UpdateExpression": "SET " + ", ".join(f"#u{i} = :u{i}" for i in range(len(changes))),
+        "ExpressionAttributeNames": {f"#u{i}": k for i, k in enumerate(changes)} | (names or {}),
+        "ExpressionAttributeValues": {f":u{i}": v for i, v in enumerate(changes.values())} | (values or {}),
+        "ConditionExpression": condition or "attribute_exists(pk)",
+    }
+    return {"Update": _serialize(operation)}
+
+
+def op_delete(pk: str, sk: str, *, condition: str | None = None, values: dict | None = None) -> dict:
+    """A TransactItems entry that deletes an item (if `condition` holds)."""
+    operation: dict[str, Any] = {"TableName": settings().table_name, "Key": {"pk": pk, "sk": sk}}
+    if condition:
+        operation["ConditionExpression"] = condition
+    if values:
+        operation["ExpressionAttributeValues"] = values
+    return {"Delete": _serialize(operation)}
 
 
 def op_check(pk: str, sk: str, condition: str, *, values: dict | None = None,
@@ -182,9 +245,14 @@ def _decimals(value: Any) -> Any:
     return value
 
 
-def _conditional(call):
-    try:
+def _conditional(call, operation: str = "write"):
+    """A write, retried while it fails transiently; ConditionFailed when its condition does not hold."""
+    def attempt():
+        faults.check("table_write", operation)
         return call()
+
+    try:
+        return faults.retried(attempt)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise ConditionFailed(str(error)) from error

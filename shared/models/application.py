@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.models.safe_json import single_line
+
 # An address SES can send to: ASCII (the HTML standard's "valid email address"), a dotted domain of
 # labels of at most 63 characters; no spaces, control characters or RFC 5322 specials.
 EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -32,6 +34,11 @@ class ApplicationIn(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("name", "job_title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return single_line(value)
 
 
 class Application(ApplicationIn):

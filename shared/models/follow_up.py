@@ -16,9 +16,10 @@ class PrepCallIn(BaseModel):
 
 
 class ReflectionIn(BaseModel):
-    """`POST /applications/{id}/reflections`: one week's reflection; extra fields (e.g. "applied") are kept."""
+    """`POST /applications/{id}/reflections`: one week's reflection. Fields the contract does not name
+    are dropped, never stored as given (an attribute named "" is one DynamoDB refuses)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="ignore")
     week: Annotated[StrictInt, Field(ge=1, le=FOLLOW_UP_WEEKS)]
     text: Annotated[str, Field(min_length=1, max_length=5000)]
 
@@ -29,6 +30,3 @@ class ReflectionIn(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
-    def extras(self) -> dict:
-        """The optional fields beyond week and text, as given (small JSON values only)."""
-        return dict(self.model_extra or {})

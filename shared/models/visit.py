@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.models.application import EMAIL_PATTERN
+from shared.models.safe_json import single_line
 
-Text = Annotated[str, Field(min_length=1, max_length=300)]
+Text = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(single_line)]
 DEFAULT_DURATION = timedelta(hours=6)
 
 

@@ -30,18 +30,12 @@ def record_reflection(application_id: str, reflection: ReflectionIn, actor: Acto
     now = clock.now()
     if visit.starts_at is None or now < visit.starts_at:
         raise Conflict("reflections are recorded from the start of the visit")
-    extras = _extras(reflection)
     stored = Reflection(application_id=application_id, visit_id=visit.visit_id, organisation=application.organisation,
-                        week=reflection.week, text=reflection.text, recorded_at=now, extra=extras)
+                        week=reflection.week, text=reflection.text, recorded_at=now)
     stores().learning.record_reflection(stored, visit, ReflectionRecorded(
         visit_id=visit.visit_id, application_id=application_id, organisation=application.organisation,
         week=reflection.week))
     return stored
-
-
-def _extras(reflection: ReflectionIn) -> dict:
-    reserved = {"application_id", "visit_id", "week", "text", "recorded_at"}
-    return {k: v for k, v in reflection.extras().items() if k not in reserved}
 
 
 def stop(application_id: str, actor: Actor) -> Application:

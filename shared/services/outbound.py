@@ -65,7 +65,13 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
                         due_at=due_at or now, subject=email.subject, application_id=application_id)
     if not sent.claim(record, visit=visit or _visit(visit_id), stale_before=now - STALE_CLAIM):
         return False
-    message_id = mailer().send(email)
+    try:
+        message_id = mailer().send(email)
+    except Exception:
+        # Give the claim back at once: the redelivered event (SQS retries within minutes, well
+        # before the claim would turn stale) must find it free and send, not skip.
+        sent.release(record)
+        raise
     sent.mark_sent(record, sent_at=clock.now(), message_id=message_id)
     return True
 

@@ -43,7 +43,6 @@ class Reflection(BaseModel):
     week: int
     text: str
     recorded_at: Stamp
-    extra: dict = {}
 
 
 class LearningStore(Protocol):

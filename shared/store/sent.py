@@ -2,7 +2,8 @@
 
 Item: pk `VISIT#{vid}`, sk `SENT#{kind}#{occasion}#{recipient lower}`. A claim is a conditional
 put: it wins when there is no record yet, or when an earlier claim never got sent and is stale
-(its send failed: the email is retried, not lost). Kept as long as the visit's personal data
+(its sender died). A sender whose send fails releases its claim at once (`release`), so the
+event's redelivery sends the email rather than finding it claimed. Kept as long as the visit's personal data
 (shared/domain/retention.py): the claim names the visit it is about.
 """
 from __future__ import annotations
@@ -41,6 +42,8 @@ class SentStore(Protocol):
     def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
         """True when this caller may send now (nobody claimed it, or a claim went stale unsent)."""
     def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None: ...
+    def release(self, record: SentRecord) -> None:
+        """Give back this caller's claim whose send failed (if it is still this claim, unsent)."""
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None: ...
     def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
         """The visit's records (of one kind, whose occasion starts so), in key order."""
@@ -101,6 +104,11 @@ class DynamoSent:
         except table.ConditionFailed as error:
             raise Conflict("no claim to mark sent") from error
 
+    def release(self, record: SentRecord) -> None:
+        key = _key(*record.key)
+        table.delete(key["pk"], key["sk"], condition="claimed_at = :mine AND attribute_not_exists(sent_at)",
+                     values={":mine": clock.iso(record.claimed_at)})
+
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
         item = table.get(**_key(visit_id, kind, occasion, recipient))
         return _record(item) if item else None
@@ -129,6 +137,14 @@ class MemorySent:
             if item is None:
                 raise Conflict("no claim to mark sent")
             item.update({"sent_at": clock.iso(sent_at), "message_id": message_id})
+
+    def release(self, record: SentRecord) -> None:
+        key = _key(*record.key)
+        slot = (key["pk"], key["sk"])
+        with self._memory.lock:
+            item = self._items.get(slot)
+            if item and not item.get("sent_at") and item["claimed_at"] == clock.iso(record.claimed_at):
+                del self._items[slot]
 
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
         key = _key(visit_id, kind, occasion, recipient)

@@ -222,6 +222,25 @@ def test_an_invalid_body_names_the_field_and_stores_nothing(world):
     assert stored_applications(visit_id) == []
 
 
+BAD_RAW = [
+    (json.dumps(BODY)[:-1] + ', "accessibility_needs": NaN}', "accessibility_needs"),
+    (json.dumps(BODY)[:-1] + ', "accessibility_needs": 1e400}', "accessibility_needs"),
+    (json.dumps(BODY)[:-1] + ', "accessibility_needs": 1234567890123456789012345678901234567890}', "accessibility_needs"),
+    (json.dumps(BODY)[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}", "body"),
+    (json.dumps({**BODY, "name": "Sam\u001b[2JSmith"}), "name"),
+]
+
+
+def test_bad_numbers_deep_nesting_and_control_characters_answer_422_and_store_nothing(world):
+    visit_id = world.visit()
+    for text, field in BAD_RAW:
+        status, body = world.apply(visit_id, raw_body=text)
+        assert status == 422 and field in body["fields"], (text[:80], status, body)
+    status, body = world.apply(visit_id, {**BODY, "name": "Sam\nBcc: everyone@example.org"})
+    assert (status, list(body["fields"])) == (422, ["name"])
+    assert stored_applications(visit_id) == []
+
+
 def test_every_offending_field_is_named(world):
     visit_id = world.visit()
     body = {k: v for k, v in BODY.items() if k != "name"} | {"role": "boss", "motivation": "m" * 2001}

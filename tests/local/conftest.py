@@ -92,9 +92,12 @@ class Stack:
         return reply.body["records"]
 
 
-def start_stack(log: Path, *args: str, now: str | None = None, timeout: float = 60) -> Stack:
+def start_stack(log: Path, *args: str, now: str | None = None, timeout: float = 60,
+                environment: dict[str, str] | None = None) -> Stack:
     env = {**os.environ, "PORT": "0", "PYTHONUNBUFFERED": "1"}
     env.pop("NOW", None)
+    env.pop("FAULTS", None)
+    env.update(environment or {})
     if now:
         env["NOW"] = now
     stderr = log.open("wb")

@@ -39,7 +39,7 @@ def api(event: dict, context) -> dict:
         thing_id = body.get("thing_id") or uuid.uuid4().hex
         detail = {"version": 1, "thing_id": thing_id, "colour": body.get("colour", "blue"),
                   "fail": bool(body.get("fail"))}
-        _table().put_item(Item={"pk": f"THING#{thing_id}", "sk": "THING", **detail,
+        _table().put_item(Item={"pk": f"THING#{thing_id}", "sk": "THING", **detail, **body.get("attributes", {}),
                                 "event": {"id": uuid.uuid4().hex, "detail_type": "ThingCreated", "detail": detail}})
         return _answer(201, detail)
     if route == ("GET", "/things/{thing_id}"):
@@ -64,7 +64,8 @@ def api(event: dict, context) -> dict:
         return _answer(200, {"records": _records(params["kind"])})
     if route == ("GET", "/dead-letters/{function}"):
         sqs = boto3.client("sqs")
-        url = sqs.get_queue_url(QueueName=f"{params['function']}-events-dlq")["QueueUrl"]
+        name = "stream-failures-dlq" if params["function"] == "stream" else f"{params['function']}-events-dlq"
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         count = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return _answer(200, {"count": int(count["Attributes"]["ApproximateNumberOfMessages"])})
     return _answer(404, {"message": "stub has no such route"})

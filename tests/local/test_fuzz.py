@@ -7,6 +7,7 @@ missing 401, a method that is not refused with 405, an invalid body accepted).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,9 @@ from functions.visits.openapi import PAGE_FUNCTIONS
 from shared.topology import ROUTES
 
 ST = Path(sys.executable).parent / "st"
+# Examples per operation: a bounded run in `make test`; `make fuzz` sets FUZZ_EXAMPLES for >= 1,000 cases.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 10)
+DEEP_RUN_CASES = 1000
 NOT_DOCUMENTED = {"/openapi.json", "/docs", "/docs/{file}"}
 # HTML pages for browsers (the console and the members' pages) are not part of the API.
 NOT_DOCUMENTED |= {r.path for r in ROUTES if r.function in PAGE_FUNCTIONS}
@@ -190,14 +194,14 @@ def fuzz(stack, tmp_path: Path, token: str, ids: dict, name: str) -> str:
     config.write_text("[parameters]\n" + "".join(f'"path.{key}" = "{ids[key]}"\n'
                                                   for key in ("visit_id", "application_id", "token")))
     command = [str(ST), "--no-color", "--config-file", str(config), "run", f"{stack.url}/openapi.json",
-               "--url", stack.url, "--max-examples", "10", "--seed", "1", "--workers", "1",
+               "--url", stack.url, "--max-examples", str(EXAMPLES), "--seed", "1", "--workers", "1",
                # Every check except positive_data_acceptance: some valid-looking bodies are refused on
                # rules the schema cannot state (applications close before the start, no blank text, 1.0
                # is not an integer week). "all" includes response_schema_conformance: every success
                # answer is checked against its declared schema too (shared/models/responses.py).
                "--checks", "all", "--exclude-checks", "positive_data_acceptance",
                "--header", f"Authorization: Bearer {token}"]
-    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120 + 20 * EXAMPLES)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-20000:]
     assert re.search(r"\d+ generated, \d+ passed", output), output[-5000:]
@@ -210,6 +214,11 @@ def test_fuzzing_as_a_coordinator_and_as_a_member_finds_no_server_error_and_no_m
     member = fuzz(real_stack, tmp_path, ids["member"], ids, "member")
     for output in (coordinator, member):
         assert "Server error" not in output and "Undocumented" not in output
+    cases = sum(int(n) for output in (coordinator, member) for n in re.findall(r"(\d+) generated", output))
+    assert cases > 0
+    if "FUZZ_EXAMPLES" in os.environ:  # `make fuzz`: the whole document, at depth
+        assert cases >= DEEP_RUN_CASES, cases
+    print(f"schemathesis: {cases} cases, no server error, every answer as documented")
 
 
 def _conforms(doc: dict, method: str, path: str, reply) -> None:

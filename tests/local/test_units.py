@@ -8,6 +8,7 @@ import pytest
 
 from local.apigateway import RouteTable, bearer_token, http_answer, stringify_claims
 from local.scheduler import MovedBackwards, Scheduler, occurrences
+from local.sources import StreamSource
 from shared.topology import EVENT_SOURCE, ROUTES, RULES, Route, Schedule
 
 T0 = datetime(2030, 1, 1, 0, 30, tzinfo=timezone.utc)
@@ -102,3 +103,38 @@ def test_rule_patterns_come_from_the_declaration():
     pattern = rule.pattern()
     assert pattern["source"] == [EVENT_SOURCE] and pattern["detail-type"] == list(rule.detail_types)
     assert pattern["detail"] == rule.detail
+
+
+class FakeStreamRuntime:
+    """The publisher as Lambda sees it: fails the records in `poison` (partially, or by raising)."""
+
+    def __init__(self, poison: set[str], raising: bool = False) -> None:
+        self.poison, self.raising, self.delivered, self.calls = poison, raising, [], 0
+
+    def invoke(self, function, event):
+        self.calls += 1
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+        bad = [n for n in numbers if n in self.poison]
+        if bad and self.raising:
+            raise RuntimeError("the whole batch failed")
+        good_before = numbers[:numbers.index(bad[0])] if bad else numbers
+        self.delivered += [n for n in good_before if n not in self.delivered]
+        return {"batchItemFailures": [{"itemIdentifier": n} for n in numbers[len(good_before):]]}
+
+
+def stream_source(runtime) -> StreamSource:
+    source = object.__new__(StreamSource)  # no emulator: only the delivery logic is under test
+    source.runtime, source.function, source.dropped, source.set_aside = runtime, "publisher", 0, []
+    source._set_aside = lambda number, reason: source.set_aside.append(number)
+    return source
+
+
+@pytest.mark.parametrize("raising", [False, True])
+def test_a_stream_record_that_keeps_failing_is_set_aside_and_never_stops_the_others(raising):
+    runtime = FakeStreamRuntime({"3"}, raising=raising)
+    source = stream_source(runtime)
+
+    source._deliver([{"dynamodb": {"SequenceNumber": str(n)}} for n in range(1, 7)])
+
+    assert source.set_aside == [3]
+    assert runtime.delivered == ["1", "2", "4", "5", "6"]

@@ -38,11 +38,10 @@ def test_points_are_replaced_by_a_resubmission_and_closed_once_the_report_is_cla
 def test_reflections_one_per_week_in_week_order(stores):
     for week, text in ((2, "Second"), (1, "First"), (2, "Second, again")):
         reflection = Reflection(application_id="a1", visit_id="v1", organisation="Essex Police", week=week,
-                                text=text, recorded_at=T0 + timedelta(days=7 * week), extra={"applied": True})
+                                text=text, recorded_at=T0 + timedelta(days=7 * week))
         stores.learning.record_reflection(reflection, VISIT, ReflectionRecorded(
             visit_id="v1", application_id="a1", organisation="Essex Police", week=week))
     assert [(r.week, r.text) for r in stores.learning.reflections_of("a1")] == [(1, "First"), (2, "Second, again")]
-    assert stores.learning.reflections_of("a1")[0].extra == {"applied": True}
     assert stores.learning.reflections_of("a2") == []
 
 
