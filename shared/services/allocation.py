@@ -24,6 +24,7 @@ from shared.observability import logger
 from shared.services import applications, visits
 from shared.store import stores
 from shared.store.allocation import AllocationRecord, LedgerLine
+from shared.store.applications import Moved
 from shared.store.timers import Timer
 
 OFFER_WINDOW = timedelta(days=7)
@@ -33,6 +34,8 @@ LEASE_NAME = "allocation"
 LEASE_SECONDS = 75            # longer than the allocation function's timeout
 LEASE_WAIT_SECONDS = 10.0     # how long a concurrent caller waits before a 409
 CANDIDATES = ("submitted", "waitlisted")
+DECIDE_ATTEMPTS = 5           # decisions made again when what they read moved before their offers were written
+OFFERS_PER_TRANSACTION = 99   # DynamoDB takes 100 items per transaction; one is the visit
 
 
 # --- the lease ---------------------------------------------------------------------------
@@ -173,15 +176,26 @@ def _run(visit_id: str) -> dict:
         raise Conflict("the visit is cancelled: nothing is allocated")
     previous = record(visit_id)
     first_run = previous is None
-    apps = current_applications(visit_id)
-    held = sum(1 for a in apps if a.status in HOLDING)
-    capacity = visit.capacity if offers_allowed(visit, now, first_run) else min(visit.capacity, held)
-    limits = Limits(capacity=capacity, min_per_organisation=visit.min_per_organisation,
-                    max_per_organisation=visit.max_per_organisation)
-    decision = allocate([Applicant(a.application_id, a.organisation, a.submitted_at, a.status) for a in apps],
-                        limits, ledger(visit_id))
-    by_id = {a.application_id: a for a in apps}
-    _offer(visit, decision, by_id, now, promotion=not first_run)
+    for attempt in range(1, DECIDE_ATTEMPTS + 1):
+        # Decide on what is stored now, and write the offers only if none of it moved meanwhile
+        # (a withdrawal, a capacity change): otherwise look again and decide again.
+        apps = current_applications(visit_id)
+        held = sum(1 for a in apps if a.status in HOLDING)
+        capacity = visit.capacity if offers_allowed(visit, now, first_run) else min(visit.capacity, held)
+        limits = Limits(capacity=capacity, min_per_organisation=visit.min_per_organisation,
+                        max_per_organisation=visit.max_per_organisation)
+        decision = allocate([Applicant(a.application_id, a.organisation, a.submitted_at, a.status) for a in apps],
+                            limits, ledger(visit_id))
+        by_id = {a.application_id: a for a in apps}
+        try:
+            _offer(visit, decision, by_id, now, promotion=not first_run)
+            break
+        except Moved:
+            if attempt == DECIDE_ATTEMPTS:
+                raise Conflict("the visit's applications keep changing; allocation will run again") from None
+            visit = visits.find(visit_id)
+            if visit.status == "cancelled":
+                raise Conflict("the visit is cancelled: nothing is allocated") from None
     _waitlist(visit, decision.waitlist, by_id)
     final = list(by_id.values())
     _write_ledger(visit_id, final)
@@ -208,22 +222,44 @@ def _set_status(visit_id: str, *, from_statuses: tuple[str, ...], to: str, attem
 
 def _offer(visit: Visit, decision: Decision, by_id: dict[str, Application], now: datetime, *,
            promotion: bool) -> None:
+    """Write the decision's offers all or nothing, with the visit unchanged since read (Moved otherwise).
+
+    So an organisation never ends up with some of its places (the pairs rule) because a colleague
+    withdrew mid-run, and a capacity change that counted the places held before the offers fails
+    after them (the visit's version moves with the offers). Beyond one transaction's size, whole
+    organisations go together in each.
+    """
     deadline = offer_deadline(visit, now)
     stamp = clock.iso(deadline)
     for application_id in decision.offers:
-        application = by_id[application_id]
-        # The timer first: if the offer then fails to be written, the timer finds nothing to expire.
+        # The timers first: if the offers then fail to be written, the timers find nothing to expire.
         stores().timers.schedule(Timer("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
                                        {"visit_id": visit.visit_id, "application_id": application_id}))
-        event = ApplicationOffered(visit_id=visit.visit_id, application_id=application_id,
-                                   organisation=application.organisation, offer_expires_at=stamp, promotion=promotion)
-        try:
-            by_id[application_id] = applications.change(
-                application, event, from_status=CANDIDATES, status="offered", offer_expires_at=deadline,
-                waitlist_position=None, waitlist_reason=None)
-        except Conflict:
-            # Changed meanwhile (withdrawn, say): no offer; a later run sees the new state.
-            by_id[application_id] = applications.find(application_id)
+    for group in _by_organisation(decision.offers, by_id, OFFERS_PER_TRANSACTION):
+        offers = []
+        for application_id in group:
+            application = by_id[application_id]
+            event = ApplicationOffered(visit_id=visit.visit_id, application_id=application_id,
+                                       organisation=application.organisation, offer_expires_at=stamp,
+                                       promotion=promotion)
+            offers.append((application, event, {"status": "offered", "offer_expires_at": deadline,
+                                                "waitlist_position": None, "waitlist_reason": None}))
+        for offered in stores().applications.offer_all(visit, offers, CANDIDATES):
+            by_id[offered.application_id] = offered
+        visit = visit.model_copy(update={"version": visit.version + 1})
+
+
+def _by_organisation(offers: tuple[str, ...], by_id: dict[str, Application], size: int) -> list[list[str]]:
+    """The offers in groups of at most `size`, an organisation's together unless they alone are more."""
+    groups: list[list[str]] = [[]]
+    per_organisation: dict[str, list[str]] = {}
+    for application_id in offers:
+        per_organisation.setdefault(organisation_key(by_id[application_id].organisation), []).append(application_id)
+    for members in per_organisation.values():
+        if groups[-1] and len(groups[-1]) + len(members) > size:
+            groups.append([])
+        groups[-1].extend(members)
+    return [group[start:start + size] for group in groups for start in range(0, len(group), size)]
 
 
 def _waitlist(visit: Visit, entries: tuple[WaitlistEntry, ...], by_id: dict[str, Application]) -> None:

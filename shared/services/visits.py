@@ -57,7 +57,26 @@ def merge_patch(current: dict, patch: dict) -> dict:
     return merged
 
 
+PATCH_ATTEMPTS = 3
+
+
 def patch(visit_id: str, changes: dict) -> Visit:
+    """Apply a merge patch. The places held are counted against the visit as read: if anyone (an
+    allocation's offers) changed the visit meanwhile, the write fails and the patch is checked again."""
+    for attempt in range(1, PATCH_ATTEMPTS + 1):
+        try:
+            return _patch(visit_id, changes)
+        except _Stale:
+            if attempt == PATCH_ATTEMPTS:
+                raise Conflict("the visit keeps changing; try again") from None
+    raise AssertionError("unreachable")
+
+
+class _Stale(Exception):
+    """The visit changed between reading it and writing the patch."""
+
+
+def _patch(visit_id: str, changes: dict) -> Visit:
     visit = find(visit_id)
     if visit.status == "cancelled":
         raise Conflict("the visit is cancelled")
@@ -82,7 +101,10 @@ def patch(visit_id: str, changes: dict) -> Visit:
                                   call_version=updated.call_version, date_changed=date_changed,
                                   call_changed=call_changed)
              if date_changed or call_changed else VisitUpdated(visit_id=visit_id))
-    stored = stores().visits.replace(updated, event)
+    try:
+        stored = stores().visits.replace(updated, event)
+    except Conflict:
+        raise _Stale() from None
     if fields.applications_close_at != visit.applications_close_at:
         _plan_close(stored)
     return stored

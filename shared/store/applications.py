@@ -21,6 +21,7 @@ from shared.domain.retention import Dated, as_ttl, keep_until
 from shared.errors import Conflict
 from shared.models.application import Application
 from shared.models.events import DomainEvent
+from shared.models.visit import Visit
 from shared.store import visits as visit_items
 from shared.store.memory import Memory
 
@@ -50,6 +51,19 @@ class ApplicationStore(Protocol):
                from_status: tuple[str, ...] | None = None, **changes) -> Application:
         """Write new values (and the event) if the application is unchanged since read at its version
         (and its status is one of `from_status`); the application as stored. Conflict otherwise."""
+    def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:
+        """Write every change (each with its event), all or nothing, only if each application is unchanged
+        since read (and in `from_status`) and the visit too; the visit's version moves on with them, so
+        whoever read the visit before (a capacity change counting places held) must read again. Moved
+        (a Conflict) otherwise. The applications as stored."""
+
+
+class Moved(Conflict):
+    """Something read before a change (an application, the visit) changed before it was written."""
+
+
+# One change of `offer_all`: the application as read, its event, the new values.
+Offer = tuple[Application, DomainEvent, dict]
 
 
 def key(application_id: str) -> dict:
@@ -132,6 +146,25 @@ class DynamoApplications:
             raise Conflict(CHANGED) from error
         return updated
 
+    def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:
+        operations = [table.op_update(**visit_items.key(visit.visit_id), changes={"version": visit.version + 1},
+                                      condition="version = :read", values={":read": visit.version})]
+        updated = []
+        statuses = {f":s{i}": status for i, status in enumerate(from_status)}
+        for application, event, changes in offers:
+            changed = _changed(application, changes)
+            updated.append(changed)
+            operations.append(table.op_update(
+                **key(application.application_id), event=event,
+                changes={k: v for k, v in to_item(changed).items() if k not in ("pk", "sk")},
+                condition=f"version = :version AND #status IN ({', '.join(statuses)})",
+                values={":version": application.version, **statuses}, names={"#status": "status"}))
+        try:
+            table.transact(operations)
+        except table.ConditionFailed as error:
+            raise Moved(CHANGED) from error
+        return updated
+
 
 class MemoryApplications:
     def __init__(self, memory: Memory, retention: timedelta):
@@ -180,4 +213,21 @@ class MemoryApplications:
                 raise Conflict(CHANGED)
             self._items[application.application_id] = {**current, **to_item(updated)}
             self._memory.publish(event)
+        return updated
+
+    def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:
+        updated = [_changed(application, changes) for application, _, changes in offers]
+        with self._memory.lock:
+            stored_visit = self._memory.items["visits"].get(visit.visit_id)
+            if stored_visit is None or stored_visit["version"] != visit.version:
+                raise Moved(CHANGED)
+            for application, _, _ in offers:
+                current = self._items.get(application.application_id)
+                if current is None or current["version"] != application.version or current["status"] not in from_status:
+                    raise Moved(CHANGED)
+            stored_visit["version"] = visit.version + 1
+            for (application, event, _), changed in zip(offers, updated):
+                self._items[application.application_id] = {**self._items[application.application_id],
+                                                           **to_item(changed)}
+                self._memory.publish(event)
         return updated

@@ -108,3 +108,30 @@ def test_an_application_changes_only_from_the_version_and_status_read(stores):
     assert changed.submitted_by_name == "Lee"
     with pytest.raises(Conflict):
         stores.applications.change(app, withdrawn, status="withdrawn")  # read at version 1: stale
+
+
+def test_offers_are_written_all_or_nothing_with_the_visit_unchanged(stores):
+    from shared.models.events import ApplicationOffered
+    from shared.store.applications import Moved
+
+    stored_visit = visit()
+    stores.visits.create(stored_visit, VisitCreated(visit_id="v1"))
+    apps = [application(f"a{n}", f"p{n}@essex.example") for n in range(3)]
+    for app in apps:
+        stores.applications.submit(app, stored_visit, submitted(app))
+
+    def offers(*chosen):
+        return [(a, ApplicationOffered(visit_id="v1", application_id=a.application_id, organisation=a.organisation,
+                                       offer_expires_at="2027-02-01T00:00:00Z", promotion=False),
+                 {"status": "offered"}) for a in chosen]
+
+    stores.applications.change(apps[2], None, status="withdrawn")  # after the offers were decided
+    with pytest.raises(Moved):
+        stores.applications.offer_all(stored_visit, offers(*apps), ("submitted", "waitlisted"))
+    assert [stores.applications.find(a.application_id).status for a in apps] == ["submitted", "submitted", "withdrawn"]
+
+    offered = stores.applications.offer_all(stored_visit, offers(*apps[:2]), ("submitted", "waitlisted"))
+    assert [a.status for a in offered] == ["offered", "offered"]
+    assert stores.visits.find("v1").version == stored_visit.version + 1  # whoever read the visit reads again
+    with pytest.raises(Conflict):
+        stores.visits.replace(stored_visit.model_copy(update={"capacity": 1}), VisitUpdated(visit_id="v1"))

@@ -419,3 +419,53 @@ def test_a_second_allocation_waits_for_the_first_and_gives_up_with_a_conflict(wo
     assert status == 409 and "already running" in body["message"]
     assert visits.find(visit_id).status == "open"
     assert world.allocate(visit_id)[0] == 200  # released: the next one runs
+
+
+# --- races: a withdrawal or a capacity change lands between the decision and its offers ---------
+
+def interleave(monkeypatch, action) -> None:
+    """Run `action(decision)` once, right after the allocation rule decided and before any offer is written."""
+    from shared.services import allocation as service
+
+    rule, done = service.allocate, []
+
+    def deciding_then_racing(*args, **kwargs):
+        decision = rule(*args, **kwargs)
+        if not done:
+            done.append(True)
+            action(decision)
+        return decision
+
+    monkeypatch.setattr(service, "allocate", deciding_then_racing)
+
+
+def test_a_withdrawal_during_the_run_never_leaves_an_organisation_one_place(world, monkeypatch):
+    visit_id = world.visit(capacity=6)
+    kent = world.apply(visit_id, "Kent Police", 3)
+    world.apply(visit_id, "Essex Police", 2)
+    world.apply(visit_id, "Durham Constabulary", 2)
+
+    def withdraw_an_offered_colleague(decision):
+        assert kent[0].application_id in decision.offers
+        applications.change(applications.find(kent[0].application_id), None, status="withdrawn")
+
+    interleave(monkeypatch, withdraw_an_offered_colleague)
+    status, allocated = world.allocate(visit_id)
+
+    assert status == 200
+    held = Counter(a["organisation"] for a in allocated["allocated"])
+    assert held["Kent Police"] in (0, 2, 3, 4), held  # the pairs rule: never one place
+    assert [world.status(a) for a in kent] == ["withdrawn", "offered", "offered"]
+
+
+def test_a_capacity_change_during_the_run_is_never_exceeded(world, monkeypatch):
+    visit_id = world.visit(capacity=10)
+    for organisation in ("Kent Police", "Essex Police", "Durham Constabulary", "Dorset Police", "Gwent Police"):
+        world.apply(visit_id, organisation, 2)
+
+    interleave(monkeypatch, lambda decision: visits.patch(visit_id, {"capacity": 4}))
+    status, allocated = world.allocate(visit_id)
+
+    assert status == 200
+    assert visits.find(visit_id).capacity == 4
+    assert len(allocated["allocated"]) == 4 == allocated["capacity"]
