@@ -54,6 +54,8 @@ def one_round(stack, seed: int) -> tuple[dict, list[dict], dict[str, list[int]]]
     assert len(jobs) == CLIENTS
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         list(pool.map(act, jobs))
+    if statuses["allocate"] == [409]:  # the visit kept changing under it: the coordinator runs it again
+        statuses["allocate"] = [stack.call("POST", f"/visits/{vid}/allocation", token=coord).status]
     stack.settle()
     final = stack.call("GET", f"/visits/{vid}", token=coord).body
     return final, listing(stack, coord, vid), statuses
