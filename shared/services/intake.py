@@ -108,7 +108,7 @@ def withdraw(application_id: str, actor: Actor) -> Application:
         event = ApplicationWithdrawn(visit_id=application.visit_id, application_id=application_id,
                                      organisation=application.organisation, previous_status=application.status)
         try:
-            return applications.change(application, event, from_status=WITHDRAWABLE, status="withdrawn")
+            return stores().applications.withdraw(application, event, WITHDRAWABLE)
         except Conflict:
             application = applications.find(application_id)  # changed meanwhile: look again
     raise Conflict("the application keeps changing; try again")

@@ -51,6 +51,9 @@ class ApplicationStore(Protocol):
                from_status: tuple[str, ...] | None = None, **changes) -> Application:
         """Write new values (and the event) if the application is unchanged since read at its version
         (and its status is one of `from_status`); the application as stored. Conflict otherwise."""
+    def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
+        """`change` to withdrawn, and the one-per-email guard released with it (if still this application's),
+        so the person may apply again: an application made in error, say by another organisation, is undone."""
     def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:
         """Write every change (each with its event), all or nothing, only if each application is unchanged
         since read (and in `from_status`) and the visit too; the visit's version moves on with them, so
@@ -146,6 +149,23 @@ class DynamoApplications:
             raise Conflict(CHANGED) from error
         return updated
 
+    def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
+        updated = _changed(application, {"status": "withdrawn"})
+        statuses = {f":s{i}": status for i, status in enumerate(from_status)}
+        try:
+            table.transact([
+                table.op_update(**key(application.application_id), event=event,
+                                changes={k: v for k, v in to_item(updated).items() if k not in ("pk", "sk")},
+                                condition=f"version = :version AND #status IN ({', '.join(statuses)})",
+                                values={":version": application.version, **statuses}, names={"#status": "status"}),
+                table.op_delete(**guard_key(application.visit_id, application.email),
+                                condition="attribute_not_exists(pk) OR application_id = :mine",
+                                values={":mine": application.application_id}),
+            ])
+        except table.ConditionFailed as error:
+            raise Conflict(CHANGED) from error
+        return updated
+
     def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:
         operations = [table.op_update(**visit_items.key(visit.visit_id), changes={"version": visit.version + 1},
                                       condition="version = :read", values={":read": visit.version})]
@@ -213,6 +233,14 @@ class MemoryApplications:
                 raise Conflict(CHANGED)
             self._items[application.application_id] = {**current, **to_item(updated)}
             self._memory.publish(event)
+        return updated
+
+    def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
+        with self._memory.lock:
+            updated = self.change(application, event, from_status=from_status, status="withdrawn")
+            guard = (application.visit_id, application.email.strip().lower())
+            if self._guards.get(guard, {}).get("application_id") == application.application_id:
+                del self._guards[guard]
         return updated
 
     def offer_all(self, visit: Visit, offers: list[Offer], from_status: tuple[str, ...]) -> list[Application]:

@@ -470,6 +470,21 @@ def test_the_applicant_withdraws_once_and_again_changes_nothing(world):
     assert world.read(aid, COORDINATOR)[1]["status"] == "withdrawn"
 
 
+def test_an_application_made_in_error_by_another_organisation_is_undone_and_the_person_applies(world):
+    visit_id = world.visit()
+    status, wrong = world.apply(visit_id, claims=OTHER)  # Essex applies in the name of Kent's Sam Smith
+    assert status == 201
+    assert world.apply(visit_id)[0] == 409  # Kent cannot, while it stands
+
+    assert world.withdraw(wrong["application_id"], COORDINATOR)[0] == 200
+    status, right = world.apply(visit_id)
+
+    assert status == 201 and right["organisation"] == "Kent Police"
+    assert world.withdraw(wrong["application_id"], COORDINATOR)[0] == 200  # again: nothing more
+    assert world.apply(visit_id, claims=OTHER)[0] == 409  # the guard is Kent's now, and stays
+    assert sorted(a["status"] for a in stored_applications(visit_id)) == ["submitted", "withdrawn"]
+
+
 def test_a_place_held_or_waited_for_can_be_withdrawn_by_a_coordinator(world):
     visit_id = world.visit()
     for held in ("waitlisted", "offered", "confirmed"):

@@ -135,3 +135,19 @@ def test_offers_are_written_all_or_nothing_with_the_visit_unchanged(stores):
     assert stores.visits.find("v1").version == stored_visit.version + 1  # whoever read the visit reads again
     with pytest.raises(Conflict):
         stores.visits.replace(stored_visit.model_copy(update={"capacity": 1}), VisitUpdated(visit_id="v1"))
+
+
+def test_a_withdrawal_releases_the_persons_guard_so_they_may_apply_again(stores):
+    stores.visits.create(visit(), VisitCreated(visit_id="v1"))
+    app = application()
+    stores.applications.submit(app, visit(), submitted(app))
+    withdrawn = stores.applications.withdraw(app, ApplicationWithdrawn(
+        visit_id="v1", application_id="a1", organisation="Essex Police", previous_status="submitted"),
+        ("submitted",))
+
+    assert withdrawn.status == "withdrawn" and stores.applications.find("a1").status == "withdrawn"
+    again = application("a2", email="SAM@essex.example")
+    stores.applications.submit(again, visit(), submitted(again))
+    with pytest.raises(AlreadyApplied):
+        third = application("a3")
+        stores.applications.submit(third, visit(), submitted(third))
