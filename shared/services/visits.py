@@ -18,18 +18,20 @@ DATE_FIELDS = ("starts_at", "ends_at", "venue")
 CALL_FIELDS = ("prep_call_at", "prep_call_dial_in")
 
 
+def _close_timer(visit: Visit) -> Timer:
+    return Timer("applications_close", visit.applications_close_at,
+                 f"close#{visit.visit_id}#{clock.iso(visit.applications_close_at)}", {"visit_id": visit.visit_id})
+
+
 def _plan_close(visit: Visit) -> None:
-    stores().timers.schedule(Timer("applications_close", visit.applications_close_at,
-                                   f"close#{visit.visit_id}#{clock.iso(visit.applications_close_at)}",
-                                   {"visit_id": visit.visit_id}))
+    stores().timers.schedule(_close_timer(visit))
 
 
 def create(fields: VisitFields) -> Visit:
     now = clock.now()
     visit = Visit(**fields.model_dump(), visit_id=uuid.uuid4().hex, created_at=now, updated_at=now,
                   date_version=1 if fields.starts_at else 0, call_version=1 if fields.prep_call_at else 0)
-    stores().visits.create(visit, VisitCreated(visit_id=visit.visit_id))
-    _plan_close(visit)
+    stores().visits.create(visit, VisitCreated(visit_id=visit.visit_id), timers=(_close_timer(visit),))
     return visit
 
 

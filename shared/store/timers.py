@@ -44,6 +44,15 @@ def _item(timer: Timer) -> dict:
             "due_at": clock.iso(timer.due_at), "payload": timer.payload}
 
 
+def item_of(timer: Timer) -> dict:
+    """The timer's item, for a store writing it in its own transaction (a visit and its close timer)."""
+    return _item(timer)
+
+
+def sort_key(timer: Timer) -> str:
+    return _sort_key(timer)
+
+
 def _timer(item: dict) -> Timer:
     return Timer(item["kind"], clock.parse(item["due_at"]), item["timer_id"], item.get("payload") or {})
 

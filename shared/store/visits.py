@@ -12,14 +12,16 @@ from shared.adapters import table
 from shared.errors import Conflict
 from shared.models.events import DomainEvent
 from shared.models.visit import Visit
+from shared.store import timers as timer_items
 from shared.store.memory import Memory
+from shared.store.timers import Timer
 
 LIST = "VISITS"
 CHANGED = "the visit changed meanwhile; try again"
 
 
 class VisitStore(Protocol):
-    def create(self, visit: Visit, event: DomainEvent) -> None:
+    def create(self, visit: Visit, event: DomainEvent, timers: tuple[Timer, ...] = ()) -> None:
         """Store a new visit with its event; Conflict if the id is taken."""
     def find(self, visit_id: str) -> Visit | None: ...
     def all(self) -> list[Visit]:
@@ -39,9 +41,11 @@ def _item(visit: Visit) -> dict:
 
 
 class DynamoVisits:
-    def create(self, visit: Visit, event: DomainEvent) -> None:
+    def create(self, visit: Visit, event: DomainEvent, timers: tuple[Timer, ...] = ()) -> None:
+        # The visit and its timers (the one that closes it) in one transaction: never a visit that never closes.
         try:
-            table.put_new(_item(visit), event=event)
+            table.transact([table.op_put(_item(visit), event=event, condition="attribute_not_exists(pk)"),
+                            *(table.op_put(timer_items.item_of(timer)) for timer in timers)])
         except table.ConditionFailed as error:
             raise Conflict(f"visit {visit.visit_id} exists") from error
 
@@ -64,11 +68,13 @@ class MemoryVisits:
     def __init__(self, memory: Memory):
         self._memory, self._items = memory, memory.items["visits"]
 
-    def create(self, visit: Visit, event: DomainEvent) -> None:
+    def create(self, visit: Visit, event: DomainEvent, timers: tuple[Timer, ...] = ()) -> None:
         with self._memory.lock:
             if visit.visit_id in self._items:
                 raise Conflict(f"visit {visit.visit_id} exists")
             self._items[visit.visit_id] = _item(visit)
+            for timer in timers:
+                self._memory.items["timers"][timer_items.sort_key(timer)] = timer_items.item_of(timer)
             self._memory.publish(event)
 
     def find(self, visit_id: str) -> Visit | None:

@@ -125,3 +125,32 @@ def test_who_may_call_is_decided_before_the_body_is_read(api):
     assert status == 403 and "coordinators" in body["message"]
     assert create(api, {"title": ""}, claims=None)[0] == 401
     assert table.query("VISITS", index="gsi1") == []
+
+
+def test_a_visit_is_never_stored_without_the_timer_that_closes_it(api, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    real_put, real_transact = table.put, table.transact
+
+    def down(operation):
+        return ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, operation)
+
+    def put_but_not_timers(item, **kwargs):
+        if item["pk"].startswith("TIMER"):
+            raise down("PutItem")
+        return real_put(item, **kwargs)
+
+    def transact_but_not_timers(operations):
+        operations = list(operations)
+        if any(o.get("Put", {}).get("Item", {}).get("pk", "").startswith("TIMER") for o in operations):
+            raise down("TransactWriteItems")
+        return real_transact(operations)
+
+    monkeypatch.setattr(table, "put", put_but_not_timers)
+    monkeypatch.setattr(table, "transact", transact_but_not_timers)
+    status, _ = create(api)
+
+    assert status >= 500
+    stored = table.query("VISITS", index="gsi1")
+    closing = [t for t in table.query("TIMER") if t["kind"] == "applications_close"]
+    assert (len(stored), len(closing)) in ((0, 0), (1, 1)), (stored, closing)
