@@ -75,3 +75,21 @@ def test_the_sweep_fires_only_due_timers_and_their_removal_is_published(aws):
     assert fired["detail-type"] == "TimerFired"
     assert fired["detail"]["kind"] == "applications_close" and fired["detail"]["visit_id"] == "v1"
     assert [t["timer_id"] for t in table.query("TIMER")] == ["expiry#a1"]
+
+
+def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws):
+    from functions.sweep.handler import handler as sweep
+
+    now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    clock.use(FixedClock(now))
+    try:
+        for index in range(620):  # several batches, and more than the old 500-per-sweep cap
+            stores().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
+        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#later", {}))
+
+        answer = sweep({}, Context())
+    finally:
+        clock.use(clock.SystemClock())
+
+    assert answer["fired"] == 620 and answer["backlog"] == 0
+    assert [t["timer_id"] for t in table.query("TIMER")] == ["expiry#later"]
