@@ -21,6 +21,7 @@ from shared.errors import BadRequest, Conflict, Forbidden, Invalid, ProgrammeErr
 from shared.models import safe_json
 from shared.models.parsing import invalid_fields
 from shared.observability import logger
+from shared.services import audit
 from shared.settings import settings
 from shared.topology import ROUTES
 
@@ -243,6 +244,9 @@ def _refusal(error: ProgrammeError) -> dict:
             "isBase64Encoded": False, "body": response.body}
 
 
+AUDIT_ROUTE = "/audit"
+
+
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
     refused = (_not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
@@ -250,18 +254,36 @@ def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     if refused:
         return refused
     try:
-        return app.resolve(event, context)
+        answer = app.resolve(event, context)
     except ClientError as error:
         if not faults.transient(error):
             logger.exception("unhandled error")
-            return {"statusCode": 500, "headers": {"Content-Type": "application/json"},
-                    "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}
-        # AWS kept refusing after the adapters' retries (throttling, conflicting transactions): the
-        # same request may simply be sent again (every write is conditional, a retry changes nothing twice).
-        logger.warning("transient AWS failure outlasted the retries", extra={"code": error.response["Error"]["Code"]})
-        return {"statusCode": 503, "headers": {"Content-Type": "application/json", "Retry-After": "1"},
-                "body": json.dumps({"message": "busy: please try again in a moment"}), "isBase64Encoded": False}
+            answer = {"statusCode": 500, "headers": {"Content-Type": "application/json"},
+                      "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}
+        else:
+            # AWS kept refusing after the adapters' retries (throttling, conflicting transactions): the
+            # same request may simply be sent again (every write is conditional, a retry changes nothing twice).
+            logger.warning("transient AWS failure outlasted the retries",
+                           extra={"code": error.response["Error"]["Code"]})
+            answer = {"statusCode": 503, "headers": {"Content-Type": "application/json", "Retry-After": "1"},
+                      "body": json.dumps({"message": "busy: please try again in a moment"}),
+                      "isBase64Encoded": False}
     except Exception:  # noqa: BLE001 - the last line of defence of an API function
         logger.exception("unhandled error")
-        return {"statusCode": 500, "headers": {"Content-Type": "application/json"},
-                "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}
+        answer = {"statusCode": 500, "headers": {"Content-Type": "application/json"},
+                  "body": json.dumps({"message": "internal error"}), "isBase64Encoded": False}
+    _audit(event, answer)
+    return answer
+
+
+def _audit(event: dict, answer: dict) -> None:
+    """Every coordinator's request goes into the audit trail (reading it excepted). A failure to
+    record is logged, never turned into a failure of what was already done."""
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+    caller = caller_from_claims(claims) if claims else None
+    if caller is None or not caller.is_coordinator or event.get("resource") == AUDIT_ROUTE:
+        return
+    try:
+        audit.record(caller, event, int(answer.get("statusCode") or 0))
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.exception("could not record the coordinator's request in the audit trail")

@@ -152,6 +152,9 @@ FUNCTIONS: tuple[Function, ...] = (
              _needs("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem",
                     other=("bucket:GetObject", "bucket:PutObject")),
              timeout_seconds=60),
+    Function("people", "functions.people.handler.handler",
+             "Personal data: erasing a person, and the coordinators' audit trail",
+             frozenset({"table:read", "table:write", "bucket:read", "bucket:write"}), timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
              _needs(other=("bus:put",)), memory_mb=256),
@@ -209,6 +212,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/visits/{visit_id}/report/hidden-points", "reports", "coordinator"),
     Route("GET", "/reports/{visit_id}", "reports", "public"),
     *CONSOLE_ROUTES,
+    Route("DELETE", "/people/{email}", "people", "coordinator"),
+    Route("GET", "/audit", "people", "coordinator"),
 )
 
 # Timer kinds (detail.kind of TimerFired) and the function that owns each.

@@ -100,3 +100,9 @@ def link(key: str, expires_in_seconds: int = 7 * 24 * 3600) -> str:
         return _chosen.link(key, expires_in_seconds)
     return _client().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key},
                                             ExpiresIn=expires_in_seconds)
+
+
+def delete(keys: list[str]) -> None:
+    """Remove these documents (their current versions; the bucket's lifecycle expires the rest)."""
+    for key in keys:
+        _client().delete_object(Bucket=_bucket(), Key=key)

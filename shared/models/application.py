@@ -58,6 +58,7 @@ class Application(ApplicationIn):
     waitlist_reason: str | None = None
     attending_prep_call: bool = True
     follow_up_stopped: bool = False
+    erased_at: datetime | None = None       # the person was erased (shared/domain/erasure.py)
     version: int = 1
 
     @property

@@ -61,6 +61,13 @@ class ApplicationWithdrawn(ApplicationEvent):
     previous_status: str
 
 
+class ApplicationErased(ApplicationEvent):
+    """The applicant's personal fields were erased (an application that held or awaited a place
+    is withdrawn by the same write, and announces ApplicationWithdrawn instead)."""
+
+    detail_type = "ApplicationErased"
+
+
 class ApplicationOffered(ApplicationEvent):
     detail_type = "ApplicationOffered"
     offer_expires_at: str

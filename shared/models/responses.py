@@ -86,6 +86,8 @@ class ApplicationOut(Out):
     waitlist_reason: str | SkipJsonSchema[None] = None
     attending_prep_call: bool
     follow_up_stopped: bool
+    # Set when the applicant was erased (DELETE /people/{email}): the personal fields are placeholders.
+    erased_at: datetime | SkipJsonSchema[None] = None
 
 
 class ApplicationList(Out):

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from shared import clock
 from shared.adapters.mailer import Attachment, Email, Mailer, SesMailer
+from shared.domain import erasure
 from shared.domain.rendering import render_email
 from shared.errors import NotFound
 from shared.models.visit import Visit
@@ -59,6 +60,8 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
     `occasion` tells apart what must be sent again: a date version, a week, an offer round.
     The record is kept as long as the visit's personal data (pass `visit` when at hand; else it is read).
     """
+    if any(erasure.is_erased_address(address) for address in (recipient, *email.to)):
+        return False  # an erased person is never written to again
     now = clock.now()
     sent = stores().sent
     record = SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,

@@ -25,6 +25,7 @@ from datetime import datetime
 from shared import clock
 from shared.adapters import documents
 from shared.adapters.mailer import Attachment
+from shared.domain import erasure
 from shared.domain import plan as planning
 from shared.domain import report as domain
 from shared.errors import Conflict, Invalid, NotFound
@@ -256,6 +257,29 @@ def _republish(visit_id: str) -> bool:
                                       event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
             return True
         # published meanwhile: publish again, with every hidden point
+    raise Conflict("the report keeps changing; try again")
+
+
+# --- erasing a visitor -------------------------------------------------------------------------
+
+def forget(visit_id: str, application_ids: list[str]) -> bool:
+    """An erased person's visitor entry leaves the visit's report: the documents are published
+    again from the scrubbed snapshot (their learning points stay, unattributed) and the earlier
+    version's documents, which named them, are deleted. False when there is no report yet or it
+    never named them."""
+    for _ in range(ATTEMPTS):
+        item = stores().reports.find(visit_id)
+        if item is None or not item.published:
+            return False
+        scrubbed, changed = erasure.scrub_report(json.loads(_load(item).model_dump_json()), application_ids)
+        if not changed:
+            return False
+        version, old = item.doc_version, dict(item.documents)
+        keys = _store(visit_id, version + 1, domain.Report.model_validate(scrubbed), _hidden(visit_id))
+        if stores().reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
+                                      event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
+            documents.delete(sorted(set(old.values()) - set(keys.values())))
+            return True
     raise Conflict("the report keeps changing; try again")
 
 

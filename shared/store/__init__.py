@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from shared.settings import settings
 
+from shared.store.audit import AuditStore, DynamoAudit, MemoryAudit
 from shared.store.allocation import AllocationStore, DynamoAllocation, MemoryAllocation
 from shared.store.applications import ApplicationStore, DynamoApplications, MemoryApplications
 from shared.store.learning import DynamoLearning, LearningStore, MemoryLearning
@@ -39,6 +40,7 @@ class Stores:
     learning: LearningStore
     reports: ReportStore
     allocation: AllocationStore
+    audit: AuditStore
     memory: Memory | None = None   # the in-memory database behind them, if that is what they are
 
 
@@ -47,7 +49,7 @@ def dynamodb() -> Stores:
     retention = settings().retention
     return Stores(links=DynamoLinks(), sent=DynamoSent(retention), timers=DynamoTimers(), visits=DynamoVisits(),
                   applications=DynamoApplications(retention), learning=DynamoLearning(retention),
-                  reports=DynamoReports(retention), allocation=DynamoAllocation())
+                  reports=DynamoReports(retention), allocation=DynamoAllocation(), audit=DynamoAudit(retention))
 
 
 def in_memory(memory: Memory | None = None, retention: timedelta | None = None) -> Stores:
@@ -55,7 +57,7 @@ def in_memory(memory: Memory | None = None, retention: timedelta | None = None) 
     return Stores(links=MemoryLinks(memory), sent=MemorySent(memory, retention), timers=MemoryTimers(memory),
                   visits=MemoryVisits(memory), applications=MemoryApplications(memory, retention),
                   learning=MemoryLearning(memory, retention), reports=MemoryReports(memory, retention),
-                  allocation=MemoryAllocation(memory),
+                  allocation=MemoryAllocation(memory), audit=MemoryAudit(memory, retention),
                   memory=memory)
 
 

@@ -59,6 +59,9 @@ class ApplicationStore(Protocol):
         since read (and in `from_status`) and the visit too; the visit's version moves on with them, so
         whoever read the visit before (a capacity change counting places held) must read again. Moved
         (a Conflict) otherwise. The applications as stored."""
+    def erase(self, application: Application, event: DomainEvent, **changes) -> Application:
+        """The applicant's personal fields replaced (`changes`: shared/domain/erasure.py), and their
+        one-per-email guard gone (its key holds the address); Conflict if it changed since read."""
 
 
 class Moved(Conflict):
@@ -186,6 +189,13 @@ class DynamoApplications:
         return updated
 
 
+    def erase(self, application: Application, event: DomainEvent, **changes) -> Application:
+        # The guard first: should the second write fail, the erasure is run again and finds the
+        # application by its address still; the other way round would leave the address behind.
+        table.delete(**guard_key(application.visit_id, application.email), must_exist=False)
+        return self.change(application, event, **changes)
+
+
 class MemoryApplications:
     def __init__(self, memory: Memory, retention: timedelta):
         self._memory, self._retention = memory, retention
@@ -259,3 +269,8 @@ class MemoryApplications:
                                                            **to_item(changed)}
                 self._memory.publish(event)
         return updated
+
+    def erase(self, application: Application, event: DomainEvent, **changes) -> Application:
+        with self._memory.lock:
+            self._guards.pop((application.visit_id, application.email.strip().lower()), None)
+        return self.change(application, event, **changes)

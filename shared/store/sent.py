@@ -47,6 +47,9 @@ class SentStore(Protocol):
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None: ...
     def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
         """The visit's records (of one kind, whose occasion starts so), in key order."""
+    def readdress(self, visit_id: str, recipient: str, placeholder: str) -> int:
+        """The visit's records of emails to `recipient` now name `placeholder` instead (an erased
+        person: their key and `to` held the address); how many."""
 
 
 def _key(visit_id: str, kind: str, occasion: str, recipient: str) -> dict:
@@ -118,6 +121,19 @@ class DynamoSent:
         return [_record(i) for i in table.query(f"VISIT#{visit_id}", sk_prefix=prefix)]
 
 
+    def readdress(self, visit_id: str, recipient: str, placeholder: str) -> int:
+        moved = 0
+        for item in table.query(f"VISIT#{visit_id}", sk_prefix="SENT#"):
+            record = _record(item)
+            if record.recipient.lower() != recipient.lower():
+                continue
+            # The new record first: a failure in between leaves a duplicate, never a lost "sent".
+            table.put({**item, **_key(*replace(record, recipient=placeholder).key), "to": [placeholder]})
+            table.delete(item["pk"], item["sk"], must_exist=False)
+            moved += 1
+        return moved
+
+
 class MemorySent:
     def __init__(self, memory: Memory, retention: timedelta):
         self._memory, self._items, self._retention = memory, memory.items["sent"], retention
@@ -157,3 +173,14 @@ class MemorySent:
             found = sorted((sk, item) for (pk, sk), item in self._items.items()
                            if pk == f"VISIT#{visit_id}" and sk.startswith(prefix))
         return [_record(item) for _, item in found]
+
+    def readdress(self, visit_id: str, recipient: str, placeholder: str) -> int:
+        moved = 0
+        with self._memory.lock:
+            for (pk, sk), item in list(self._items.items()):
+                if pk == f"VISIT#{visit_id}" and item["to"][0].lower() == recipient.lower():
+                    key = _key(visit_id, item["kind"], item["occasion"], placeholder)
+                    self._items[(key["pk"], key["sk"])] = {**item, **key, "to": [placeholder]}
+                    del self._items[(pk, sk)]
+                    moved += 1
+        return moved
