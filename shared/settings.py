@@ -26,7 +26,8 @@ class Settings(BaseModel):
     # The user pool's managed login (https://<prefix>.auth.<region>.amazoncognito.com, or a custom
     # domain) where people sign in to the console and members' pages (authorization code + PKCE).
     auth_base_url: str = Field(default="", alias="AUTH_BASE_URL")
-    retention_days: int = Field(default=730, alias="RETENTION_DAYS")
+    # Personal data is kept this long after a visit's follow-up ends (shared/domain/retention.py).
+    retention_days: int = Field(default=365, alias="RETENTION_DAYS")
     # The programme team every email comes from (display name), answers to (Reply-To) and names
     # in its footer. Blank: a generic name, MAIL_FROM's address, a line naming that address.
     programme_team_name: str = Field(default="", alias="PROGRAMME_TEAM_NAME")
@@ -40,7 +41,7 @@ class Settings(BaseModel):
 
     @property
     def retention(self) -> timedelta:
-        """How long personal data is kept after the visit (shared/domain/retention.py)."""
+        """How long personal data is kept after the visit's follow-up (shared/domain/retention.py)."""
         return timedelta(days=self.retention_days)
 
 

@@ -142,7 +142,7 @@ def test_member_applies_for_a_colleague_and_everything_is_one_write(world):
     guard = table.get(f"VISIT#{visit_id}", "EMAIL#sam.smith@kent.example")
     assert guard["application_id"] == answer["application_id"]
     # personal data goes two years after the visit
-    assert item["expires_at"] == guard["expires_at"] == int((STARTS + timedelta(hours=6, days=730)).timestamp())
+    assert item["expires_at"] == guard["expires_at"] == int((STARTS + timedelta(hours=6, weeks=6, days=365)).timestamp())
 
 
 def test_no_claims_and_no_token_is_unauthorised(world):

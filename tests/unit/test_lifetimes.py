@@ -22,12 +22,14 @@ class Visit:
     prep_call_at: datetime | None = None
 
 
-def test_personal_data_is_kept_the_retention_after_the_visit_ends():
-    assert keep_until(Visit(), NOW, YEAR) == ENDS + YEAR
+def test_personal_data_is_kept_the_retention_after_the_follow_up_ends():
+    follow_up_ends = ENDS + timedelta(weeks=6)  # the sixth weekly nudge
+    assert keep_until(Visit(), NOW, YEAR) == follow_up_ends + YEAR
+    assert keep_until(Visit(ends_at=None), NOW, YEAR) == STARTS + timedelta(weeks=6) + YEAR
 
 
-def test_personal_data_written_after_the_visit_or_for_an_undated_one_is_kept_from_the_write():
-    late = ENDS + timedelta(days=30)
+def test_personal_data_written_after_the_follow_up_or_for_an_undated_one_is_kept_from_the_write():
+    late = ENDS + timedelta(days=60)
     assert keep_until(Visit(), late, YEAR) == late + YEAR
     assert keep_until(Visit(None, None), NOW, YEAR) == NOW + YEAR
     assert keep_until(None, NOW, YEAR) == NOW + YEAR
