@@ -17,7 +17,9 @@ STACK_NAME = "PeerLearningVisits"
 SERVICE_NAME = "peer-learning-visits"
 METRICS_NAMESPACE = "PeerLearningVisits"
 
-DEFAULT_RETENTION_DAYS = 730  # objects in the bucket (reports, material); personal data follows shared/domain
+# Personal data: 12 months after a visit's follow-up ends (shared/domain/retention.py); the bucket's
+# objects (reports, material) expire as long after they were written.
+DEFAULT_RETENTION_DAYS = 365
 
 # Context that `make synth` passes so that the app synthesizes without a real deployment's
 # values; never used by `make deploy` (docs/OPERATIONS.md, "Deploy").

@@ -58,7 +58,8 @@ def statements(needs: frozenset[str], r: Resources) -> list[iam.PolicyStatement]
         if "Query" in table:  # queries use the table's indexes too
             resources.append(f"{r.table.table_arn}/index/*")
         found.append(iam.PolicyStatement(actions=[f"dynamodb:{a}" for a in table], resources=resources))
-    objects = sorted(n.split(":", 1)[1] for n in needs if n in ("bucket:GetObject", "bucket:PutObject"))
+    objects = sorted(n.split(":", 1)[1] for n in needs
+                     if n in ("bucket:GetObject", "bucket:PutObject", "bucket:DeleteObject"))
     if objects:
         found.append(iam.PolicyStatement(actions=[f"s3:{a}" for a in objects],
                                          resources=[r.bucket.arn_for_objects("*")]))
@@ -122,6 +123,6 @@ class ServiceFunction(Construct):
         if "table:Query" in needs:
             acknowledge(self, f"IAM5[Resource::{arn_of(resources.table)}/index/*]",
                         "queries use the main table's GSIs gsi1..gsi3 (this table only, named actions only)")
-        if needs & {"bucket:GetObject", "bucket:PutObject"}:
+        if needs & {"bucket:GetObject", "bucket:PutObject", "bucket:DeleteObject"}:
             acknowledge(self, f"IAM5[Resource::{arn_of(resources.bucket)}/*]",
                         "objects of the programme's own bucket (reports, background material) only")

@@ -19,7 +19,7 @@ EVENT_SOURCE = "peer-learning-visits"
 # records (Get/Put/Update/DeleteItem on their table); "mail:send" SES v2 SendEmail from the
 # programme's identity; "bus:put" PutEvents on the programme's bus.
 TABLE_ACTIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem")
-BUCKET_ACTIONS = ("GetObject", "PutObject", "ListBucket")
+BUCKET_ACTIONS = ("GetObject", "PutObject", "DeleteObject", "ListBucket")
 NEEDS = frozenset({*(f"table:{a}" for a in TABLE_ACTIONS), *(f"bucket:{a}" for a in BUCKET_ACTIONS),
                    "idempotency", "mail:send", "bus:put"})
 
@@ -154,7 +154,8 @@ FUNCTIONS: tuple[Function, ...] = (
              timeout_seconds=60),
     Function("people", "functions.people.handler.handler",
              "Personal data: erasing a person, and the coordinators' audit trail",
-             frozenset({"table:read", "table:write", "bucket:read", "bucket:write"}), timeout_seconds=60),
+             _needs("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
+                    other=("bucket:GetObject", "bucket:PutObject", "bucket:DeleteObject")), timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
              _needs(other=("bus:put",)), memory_mb=256),

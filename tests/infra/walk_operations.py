@@ -1,7 +1,7 @@
 """A walk through what the smoke walk leaves out, over HTTP: `python walk_operations.py BASE_URL`.
 
 Reading and changing a visit, idempotent retries, a coordinator's withdrawal, the CSV, a
-cancellation. Run by tests/infra/aws_calls.py so that every route's AWS calls are measured.
+cancellation; a visit through to its report and a visitor erased, the audit trail. Run by tests/infra/aws_calls.py so that every route's AWS calls are measured.
 """
 from __future__ import annotations
 
@@ -104,8 +104,42 @@ def main() -> int:
     status, body = call("POST", f"/visits/{visit_id}/cancel", {}, coordinator)
     expect("a coordinator cancels the visit", status, 200, body)
     call("POST", "/_local/settle")
+    erasure_walk(coordinator, now + timedelta(days=1))
     print("all steps hold")
     return 0
+
+
+def erasure_walk(coordinator: str, now: datetime) -> None:
+    """A visit through to its report, then one visitor erased: what erasure and the audit touch."""
+    visit = {"title": "Erasure walk", "theme": "Wellbeing",
+             "host": {"organisation": "Kent Police", "contact_name": "Host", "contact_email": "host@kent.example"},
+             "venue": "HQ", "starts_at": iso(now + timedelta(days=5)), "capacity": 4,
+             "applications_close_at": iso(now + timedelta(days=1)), "prep_call_at": None}
+    status, created = call("POST", "/visits", visit, coordinator)
+    expect("a coordinator creates a second visit", status, 201, created)
+    lead = token("lead@essex.example", organisation="Essex Police")
+    ids = []
+    for n in range(2):
+        status, body = call("POST", f"/visits/{created['visit_id']}/applications", {
+            "name": f"Essex {n}", "email": f"essex{n}@essex.example", "role": "staff", "job_title": "Analyst",
+            "motivation": "Learn.", "questions": ["How?"], "prep_call": "cannot_join"}, lead)
+        expect(f"a member applies to it ({n + 1})", status, 201, body)
+        ids.append(body["application_id"])
+    call("POST", "/_local/clock", {"now": iso(now + timedelta(days=1, hours=2))})
+    for application_id in ids:
+        status, body = call("POST", f"/applications/{application_id}/confirm", token=lead)
+        expect("the member confirms", status, 200, body)
+    call("POST", "/_local/clock", {"now": iso(now + timedelta(days=6, hours=2))})
+    for application_id in ids:
+        status, body = call("POST", f"/applications/{application_id}/learning-points", {"points": ["A point"]}, lead)
+        expect("a visitor sends learning points", status, 201, body)
+    call("POST", "/_local/settle")
+    status, body = call("GET", f"/visits/{created['visit_id']}/report", token=coordinator)
+    expect("the report is assembled", status, 200, body)
+    status, body = call("DELETE", "/people/essex0@essex.example", token=coordinator)
+    expect("a coordinator erases a visitor named in the report", status, 200, body)
+    status, body = call("GET", "/audit", token=coordinator)
+    expect("a coordinator reads the audit trail", status, 200, body)
 
 
 if __name__ == "__main__":
