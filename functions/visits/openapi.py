@@ -118,7 +118,8 @@ def _with_access_and_errors(doc: dict) -> dict:
             409: writes or route.path.startswith("/links/"),  # an expired link
             413: has_body,
             415: has_body,
-            422: writes,
+            # a body that does not validate, or a query parameter out of range (e.g. GET /audit?limit=0)
+            422: writes or any(p.get("in") == "query" for p in operation.get("parameters", [])),
             429: True,
         }
         responses = operation.setdefault("responses", {})

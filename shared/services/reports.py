@@ -75,7 +75,8 @@ def on_impact_due(detail: TimerFired) -> None:
     if not confirmed:
         return
     notes = {a.application_id: _impact_of(a) for a in confirmed}
-    _send_impact(visit, settings().mail_from, "Peer Learning Visits coordinators", "coordinators",
+    team = settings().programme_team  # the coordinators read the programme team's mailbox, not the sender's
+    _send_impact(visit, team.email, team.name, "coordinators",
                  list(notes.values()))
     by_organisation: dict[str, list[Application]] = {}
     for application in confirmed:

@@ -23,7 +23,7 @@ from tests.helpers import COORDINATOR, Context, call, envelope, member, sqs_even
 STARTS = datetime(2027, 1, 19, 10, 0, tzinfo=timezone.utc)
 HOST_EMAIL = "hana.host@lancashire.example"
 KENT_LEAD = "lead@kent.example"
-PROGRAMME = TEST_ENV["MAIL_FROM"]
+PROGRAMME = TEST_ENV["PROGRAMME_TEAM_EMAIL"]  # the coordinators read the programme team's inbox
 
 
 class FixedClock:
