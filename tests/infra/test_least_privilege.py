@@ -28,6 +28,9 @@ UNWALKED = {
     ("allocation", "idempotency"): "POST allocation and confirm with an Idempotency-Key",
     ("reminders", "idempotency"): "POST prep-call, reflections and stop-follow-up with an Idempotency-Key",
     ("reports", "idempotency"): "POST learning-points and hidden-points with an Idempotency-Key",
+    ("allocation", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
+    ("reminders", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
+    ("reports", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
     ("console", "bucket:GetObject"): "hiding a point of a published report re-publishes its documents "
                                      "(tests/browser/test_console.py)",
     ("console", "bucket:PutObject"): "hiding a point of a published report re-publishes its documents "
