@@ -90,6 +90,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
         import boto3
 
         from shared.adapters import table
+        from shared.store import timers as timer_items
         from shared.models.application import Application
         from shared.models.visit import Host, VisitFields
         from shared.store import applications as application_store
@@ -110,7 +111,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
             return (time.process_time() - before) / queries
 
         def timers_pending() -> int:
-            return len(table.query("TIMER"))
+            return len([t for p in timer_items.all_partitions() for t in table.query(p)])
 
         def measure(state: str) -> dict:
             stack.settle()

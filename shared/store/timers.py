@@ -7,6 +7,7 @@ Timers hold no personal data and are gone once fired, so they carry no retention
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -16,7 +17,17 @@ from shared.adapters import table
 from shared.models.events import TimerFired
 from shared.store.memory import Memory
 
-PARTITION = "TIMER"
+PARTITION = "TIMER"   # the prefix of every timer's partition key, and the one partition of earlier versions
+PARTITIONS = 8        # timers spread over TIMER#0 .. TIMER#7 (by a hash of the id): no one hot key
+
+
+def partition_of(timer_id: str) -> str:
+    return f"{PARTITION}#{zlib.crc32(timer_id.encode('utf-8')) % PARTITIONS}"
+
+
+def all_partitions() -> list[str]:
+    """Where timers live (the earlier single partition included, so none written before is forgotten)."""
+    return [PARTITION, *(f"{PARTITION}#{n}" for n in range(PARTITIONS))]
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ def _sort_key(timer: Timer) -> str:
 
 
 def _item(timer: Timer) -> dict:
-    return {"pk": PARTITION, "sk": _sort_key(timer), "kind": timer.kind, "timer_id": timer.timer_id,
+    return {"pk": partition_of(timer.timer_id), "sk": _sort_key(timer), "kind": timer.kind, "timer_id": timer.timer_id,
             "due_at": clock.iso(timer.due_at), "payload": timer.payload}
 
 
@@ -58,7 +69,8 @@ def _timer(item: dict) -> Timer:
 
 
 def is_timer(item: dict) -> bool:
-    return item.get("pk") == PARTITION
+    pk = item.get("pk") or ""
+    return pk == PARTITION or pk.startswith(f"{PARTITION}#")
 
 
 def fired_event(item: dict) -> tuple[str, TimerFired]:
@@ -77,10 +89,13 @@ class DynamoTimers:
         table.put(_item(timer))
 
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
-        return [_timer(i) for i in table.query(PARTITION, sk_at_most=_due_bound(now), limit=limit)]
+        found = [item for partition in all_partitions()
+                 for item in table.query(partition, sk_at_most=_due_bound(now), limit=limit)]
+        return [_timer(i) for i in sorted(found, key=lambda i: i["sk"])[:limit]]
 
     def fire(self, timer: Timer) -> bool:
-        return table.delete(PARTITION, _sort_key(timer))
+        return (table.delete(partition_of(timer.timer_id), _sort_key(timer))
+                or table.delete(PARTITION, _sort_key(timer)))  # one written before timers were spread
 
 
 class MemoryTimers:

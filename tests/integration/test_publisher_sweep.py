@@ -8,6 +8,7 @@ import boto3
 
 from shared import clock
 from shared.adapters import table
+from shared.store import timers as timer_items
 from shared.store import stores
 from shared.store.timers import Timer
 from shared.models.events import VisitCreated
@@ -74,7 +75,7 @@ def test_the_sweep_fires_only_due_timers_and_their_removal_is_published(aws):
     [fired] = received()
     assert fired["detail-type"] == "TimerFired"
     assert fired["detail"]["kind"] == "applications_close" and fired["detail"]["visit_id"] == "v1"
-    assert [t["timer_id"] for t in table.query("TIMER")] == ["expiry#a1"]
+    assert [t["timer_id"] for p in timer_items.all_partitions() for t in table.query(p)] == ["expiry#a1"]
 
 
 def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws):
@@ -86,10 +87,12 @@ def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws)
         for index in range(620):  # several batches, and more than the old 500-per-sweep cap
             stores().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
         stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#later", {}))
+        partitions = {t["pk"] for p in timer_items.all_partitions() for t in table.query(p)}
+        assert len(partitions) == timer_items.PARTITIONS, partitions  # spread: no one hot partition key
 
         answer = sweep({}, Context())
     finally:
         clock.use(clock.SystemClock())
 
     assert answer["fired"] == 620 and answer["backlog"] == 0
-    assert [t["timer_id"] for t in table.query("TIMER")] == ["expiry#later"]
+    assert [t["timer_id"] for p in timer_items.all_partitions() for t in table.query(p)] == ["expiry#later"]

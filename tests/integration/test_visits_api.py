@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters import table
+from shared.store import timers as timer_items
 from tests.helpers import COORDINATOR, call, member
 
 VISIT = {
@@ -115,7 +116,7 @@ def test_unknown_visit_is_404(api):
 
 def test_creating_plans_the_closing_of_applications(api):
     _, visit = create(api)
-    [timer] = table.query("TIMER")
+    [timer] = [t for p in timer_items.all_partitions() for t in table.query(p)]
     assert timer["kind"] == "applications_close" and timer["payload"]["visit_id"] == visit["visit_id"]
     assert timer["due_at"] == "2027-01-05T17:00:00Z"
 
@@ -152,5 +153,5 @@ def test_a_visit_is_never_stored_without_the_timer_that_closes_it(api, monkeypat
 
     assert status >= 500
     stored = table.query("VISITS", index="gsi1")
-    closing = [t for t in table.query("TIMER") if t["kind"] == "applications_close"]
+    closing = [t for p in timer_items.all_partitions() for t in table.query(p) if t["kind"] == "applications_close"]
     assert (len(stored), len(closing)) in ((0, 0), (1, 1)), (stored, closing)
