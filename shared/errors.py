@@ -30,6 +30,10 @@ class Conflict(ProgrammeError):
     status = 409
 
 
+class PayloadTooLarge(ProgrammeError):
+    status = 413
+
+
 class UnsupportedMediaType(ProgrammeError):
     status = 415
 

@@ -28,6 +28,7 @@ from shared.topology import ROUTES
 ROUTE_ACCESS = {(route.method, route.path): route.access for route in ROUTES}
 FORM_ROUTES = {(route.method, route.path) for route in ROUTES if route.forms}
 FORM = "application/x-www-form-urlencoded"
+ROUTE_OF = {(route.method, route.path): route for route in ROUTES}
 
 MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -169,8 +170,26 @@ def _idempotent_runner() -> tuple[Callable[..., dict], Any]:
     return run, config
 
 
+def raw_body(app: APIGatewayRestResolver) -> bytes:
+    """The request body as sent (a file on a raw-body route): base64 decoded when API Gateway encoded it."""
+    event = app.current_event.raw_event
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise BadRequest("the body is not valid base64") from error
+    return body.encode("utf-8", "surrogateescape")
+
+
+def _route(event: dict):
+    return ROUTE_OF.get((event.get("httpMethod"), event.get("resource")))
+
+
 def _too_large(event: dict) -> dict | None:
     """413 before anything reads the body (validation would otherwise answer 422 first)."""
+    route = _route(event)
+    limit = route.max_body_bytes if route else MAX_BODY_BYTES
     body = event.get("body") or ""
     size = len(body.encode("utf-8", "surrogatepass"))
     if event.get("isBase64Encoded"):
@@ -178,10 +197,11 @@ def _too_large(event: dict) -> dict | None:
             size = len(base64.b64decode(body))
         except (binascii.Error, ValueError):
             pass
-    if size <= MAX_BODY_BYTES:
+    if size <= limit:
         return None
+    what = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
     return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "isBase64Encoded": False,
-            "body": json.dumps({"message": f"the body is larger than {MAX_BODY_BYTES} bytes"})}
+            "body": json.dumps({"message": f"the body is larger than {what}"})}
 
 
 def _as_json(event: dict) -> dict | None:
@@ -249,8 +269,12 @@ AUDIT_ROUTE = "/audit"
 
 def handle(app: APIGatewayRestResolver, event: dict, context: Any) -> dict:
     """Resolve, turning anything unexpected into a JSON 500 (and a log line) rather than a bare crash."""
-    refused = (_not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
-               or _unsafe(event))
+    route = _route(event)
+    if route is not None and route.body == "raw":
+        refused = _not_allowed(event) or _too_large(event)  # the handler checks the file's type itself
+    else:
+        refused = (_not_allowed(event) or _too_large(event) or _as_json(event) or _not_an_object(event)
+                   or _unsafe(event))
     if refused:
         return refused
     try:

@@ -44,6 +44,9 @@ class Function:
     memory_mb: int = 1024
 
 
+JSON_BODY_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -52,6 +55,9 @@ class Route:
     access: Access
     # Also takes a browser's form (application/x-www-form-urlencoded), as well as JSON.
     forms: bool = False
+    # "json": a JSON object (415 for another type); "raw": the bytes as sent (a file), checked by the handler.
+    body: Literal["json", "raw"] = "json"
+    max_body_bytes: int = JSON_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("reminders", "functions.reminders.handler.handler",
              "Every timed communication, calendar updates and the follow-up",
              _needs("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
-                    other=("idempotency", "mail:send", "bucket:ListBucket")), timeout_seconds=60),
+                    other=("idempotency", "mail:send", "bucket:GetObject", "bucket:PutObject")), timeout_seconds=60),
     Function("reports", "functions.reports.handler.handler",
              "Learning points, the host's report, the public summary and the impact note",
              _needs("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem",
@@ -201,6 +207,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/applications/{application_id}", "intake", "member"),
     Route("POST", "/applications/{application_id}/withdraw", "intake", "member"),
     Route("GET", "/me/applications", "intake", "member"),
+    Route("POST", "/applications/{application_id}/substitute", "intake", "member"),
     Route("POST", "/applications/{application_id}/confirm", "allocation", "member"),
     Route("POST", "/visits/{visit_id}/allocation", "allocation", "coordinator"),
     Route("GET", "/visits/{visit_id}/allocation", "allocation", "coordinator"),
@@ -208,9 +215,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/applications/{application_id}/reflections", "reminders", "member"),
     Route("POST", "/applications/{application_id}/stop-follow-up", "reminders", "member"),
     Route("GET", "/visits/{visit_id}/timeline", "reminders", "coordinator"),
+    Route("POST", "/visits/{visit_id}/timeline/resend", "reminders", "coordinator"),
+    Route("POST", "/applications/{application_id}/links/reissue", "reminders", "coordinator"),
+    Route("PUT", "/visits/{visit_id}/material/{filename}", "reminders", "coordinator", body="raw",
+          max_body_bytes=5 * 1024 * 1024),
     Route("POST", "/applications/{application_id}/learning-points", "reports", "member"),
     Route("GET", "/visits/{visit_id}/report", "reports", "coordinator"),
     Route("POST", "/visits/{visit_id}/report/hidden-points", "reports", "coordinator"),
+    Route("POST", "/visits/{visit_id}/attendance", "reports", "coordinator"),
     Route("GET", "/reports/{visit_id}", "reports", "public"),
     *CONSOLE_ROUTES,
     Route("DELETE", "/people/{email}", "people", "coordinator"),
@@ -237,15 +249,16 @@ RULES: tuple[EventRule, ...] = (
     EventRule("intake-events", "intake", ("ApplicationSubmitted",)),
     # offers, waiting-list notices and expiry notices; promotion when a place is freed
     EventRule("allocation-events", "allocation",
-              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationWithdrawn", "ApplicationExpired")),
+              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationWithdrawn", "ApplicationExpired",
+               "AllocationRan")),
     EventRule("allocation-timers", "allocation", ("TimerFired",), _timers_for("allocation")),
     # planning every timed communication; calendar updates, call invitations, cancellations
     EventRule("reminders-events", "reminders",
               ("VisitCreated", "VisitScheduleChanged", "VisitCancelled", "ApplicationConfirmed",
-               "ApplicationWithdrawn")),
+               "ApplicationWithdrawn", "ApplicationSubstituted", "SubstituteTookPlace", "MaterialUploaded")),
     EventRule("reminders-timers", "reminders", ("TimerFired",), _timers_for("reminders")),
-    # assembling the report early once every visitor has answered
-    EventRule("reports-events", "reports", ("LearningPointsSubmitted",)),
+    # assembling the report early once every visitor who came has answered
+    EventRule("reports-events", "reports", ("LearningPointsSubmitted", "AttendanceRecorded")),
     EventRule("reports-timers", "reports", ("TimerFired",), _timers_for("reports")),
 )
 

@@ -2,7 +2,13 @@
 from functions.allocation import routes
 from shared.consumer import Consumer
 from shared.entry import api_function
-from shared.models.events import ApplicationExpired, ApplicationOffered, ApplicationWaitlisted, ApplicationWithdrawn
+from shared.models.events import (
+    AllocationRan,
+    ApplicationExpired,
+    ApplicationOffered,
+    ApplicationWaitlisted,
+    ApplicationWithdrawn,
+)
 from shared.services import allocation, offers
 
 consume = Consumer({
@@ -10,6 +16,7 @@ consume = Consumer({
     ApplicationWaitlisted: offers.on_waitlisted,
     ApplicationWithdrawn: offers.on_withdrawn,
     ApplicationExpired: offers.on_expired,
+    AllocationRan: allocation.on_ran,
 }, timers={"applications_close": allocation.on_applications_close, "offer_expiry": offers.on_offer_expiry})
 
 app, handler = api_function(routes.router, consume=consume)

@@ -10,7 +10,8 @@ from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.application import ApplicationIn
 from shared.models.responses import ApplicationList, ApplicationOut, response
-from shared.services import intake
+from shared.models.year import SubstituteIn
+from shared.services import intake, substitution
 
 router = APIGatewayRouter()
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
@@ -43,6 +44,21 @@ def withdraw_application(application_id: Annotated[str, Path()],
                          body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: WITHDRAW.respond(intake.withdraw(application_id, caller)))
+
+
+@router.post("/applications/<application_id>/substitute",
+             summary="Hand a held place to a colleague of the same organisation (the submitting member, coordinators)",
+             description="The new application holds the old one's place and status (offered or confirmed); the old one "
+                         "becomes substituted and its holder's calendar events are cancelled; the colleague gets the "
+                         "offer or confirmation with the visit's event; the host is told if the visitors' list has "
+                         "gone. 409 if the application holds no place, the visit has started, or the colleague "
+                         "already applied.",
+             tags=["applications"], status_code=201,
+             responses=response("The colleague's application", ApplicationOut, 201))
+def substitute_application(application_id: Annotated[str, Path()], body: Annotated[SubstituteIn, Body()]):
+    caller = require_caller(router)
+    raw = router.current_event.json_body
+    return idempotent(router, caller.email, lambda: substitution.substitute(application_id, raw, caller))
 
 
 @router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"],

@@ -6,10 +6,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.link_actions import ACTIONS
-from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.http import idempotent, json_response, raw_body, require_caller, require_coordinator
 from shared.models.follow_up import PrepCallIn, ReflectionIn
-from shared.models.responses import FollowUpStoppedOut, PrepCallOut, ReflectionOut, Timeline, response
-from shared.services import follow_up, preparation, timeline
+from shared.models.responses import FollowUpStoppedOut, MaterialOut, ReissueOut, ResendOut, PrepCallOut, ReflectionOut, Timeline, response
+from shared.models.year import ResendIn
+from shared.services import follow_up, material, preparation, resend, timeline
 
 router = APIGatewayRouter()
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
@@ -49,3 +50,39 @@ def stop_follow_up(application_id: Annotated[str, Path()],
 def get_timeline(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
     return json_response(200, timeline.timeline(visit_id))
+
+
+@router.put("/visits/<visit_id>/material/<filename>",
+            summary="Upload (or replace) a file of the visit's background material (coordinators)",
+            description="The raw file as the body (at most 5 MB; a visit's material at most 20 MB in all): PDF, Word, "
+                        "PowerPoint, Excel, OpenDocument, PNG, JPEG, text or Markdown, checked by name, declared type "
+                        "and content. Visitors not joining the preparation call get it attached to the background "
+                        "material email (at once if that has already gone).",
+            tags=["visits"], status_code=201, responses=response("The file as stored", MaterialOut, 201))
+def upload_material(visit_id: Annotated[str, Path()], filename: Annotated[str, Path()]):
+    require_coordinator(router)
+    content_type = next((v for k, v in router.current_event.headers.items() if k.lower() == "content-type"), None)
+    status, body = material.upload(visit_id, filename, raw_body(router), content_type)
+    return json_response(status, body)
+
+
+@router.post("/visits/<visit_id>/timeline/resend",
+             summary="Resend one email of the timeline to its recipient, with fresh links (coordinators)",
+             description="`kind` and `occasion` as the timeline shows them; `to` one of its recipients. The copy sent "
+                         "then goes again, each link in it replaced by a fresh one for the same action and deadline; "
+                         "the timeline shows it as a `resend`. 404 if that email never went to that address.",
+             tags=["visits"], responses=response("What was resent", ResendOut))
+def resend_email(visit_id: Annotated[str, Path()], body: Annotated[ResendIn, Body()]):
+    caller = require_coordinator(router)
+    return idempotent(router, caller.email, lambda: resend.resend(visit_id, body.kind, body.occasion, body.to))
+
+
+@router.post("/applications/<application_id>/links/reissue",
+             summary="Email a visitor a fresh link for each action open to them now (coordinators)",
+             description="Shown on the visit's timeline as `links_reissued`. 409 if the application is withdrawn, "
+                         "expired or substituted, the visit is cancelled, or no action is open.",
+             tags=["applications"], responses=response("The links sent", ReissueOut))
+def reissue_links(application_id: Annotated[str, Path()],
+                  body: Annotated[dict[str, Any] | None, Body()] = None):
+    caller = require_coordinator(router)
+    return idempotent(router, caller.email, lambda: resend.reissue(application_id))

@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from shared.link_actions import ACTIONS
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.models.learning import HiddenPointIn, LearningPointsIn
-from shared.models.responses import HiddenPoints, LearningPointsOut, PublicSummary, Report, response
-from shared.services import learning, reports
+from shared.models.year import AttendanceIn
+from shared.models.responses import AttendanceOut, HiddenPoints, LearningPointsOut, PublicSummary, Report, response
+from shared.services import attendance, learning, reports
 
 router = APIGatewayRouter()
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
@@ -27,6 +28,17 @@ def submit_learning_points(application_id: Annotated[str, Path()], body: Annotat
     caller = require_caller(router)
     return idempotent(router, caller.email,
                       lambda: LEARNING_POINTS.respond(learning.submit_points(application_id, body, caller)))
+
+
+@router.post("/visits/<visit_id>/attendance",
+             summary="Record who came to the visit, from its start (coordinators)",
+             description="Absent visitors get no learning-points request, reminder or follow-up and are not counted "
+                         "as visitors in reports; until recorded, every confirmed visitor counts as attended.",
+             tags=["reports"], responses=response("The visit's confirmed visitors by attendance", AttendanceOut))
+def record_attendance(visit_id: Annotated[str, Path()], body: Annotated[AttendanceIn, Body()]):
+    caller = require_coordinator(router)
+    raw = router.current_event.json_body
+    return idempotent(router, caller.email, lambda: attendance.record(visit_id, raw))
 
 
 @router.get("/visits/<visit_id>/report", summary="The full report of a visit, attributed (coordinators)",

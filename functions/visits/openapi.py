@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path as PathParameter
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from shared.domain.material import BINARY_MEDIA_TYPES
 from shared.http import make_resolver
 from shared.topology import ROUTES
 
@@ -48,7 +49,7 @@ ERRORS = {
     404: "Unknown id (or nothing there yet)",
     409: "In conflict with the current state",
     413: "The body is too large",
-    415: "A body that is not JSON (Content-Type application/json, or another JSON type)",
+    415: "A body that is not JSON (Content-Type application/json, or another JSON type); for a file, a type not accepted",
     422: "A body that does not validate (each offending field named), or an Idempotency-Key reused with another body",
     429: "Throttled",
 }
@@ -107,6 +108,11 @@ def _with_access_and_errors(doc: dict) -> dict:
         else:
             operation["security"] = []
         writes = route.method in ("POST", "PATCH", "PUT", "DELETE")
+        if route.body == "raw":
+            operation["requestBody"] = {"required": True, "description": f"the file itself, at most "
+                                        f"{route.max_body_bytes // (1024 * 1024)} MB",
+                                        "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                                    for media in (*BINARY_MEDIA_TYPES, "text/plain", "text/markdown")}}
         if route.method == "POST" and key not in NOT_IDEMPOTENT:
             operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
         has_body, has_id = "requestBody" in operation, "{" in route.path

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from shared.http import current_caller, idempotent, json_response, require_coordinator
 from shared.models.responses import PublicVisit, VisitList, VisitOut, response
 from shared.models.visit import VisitFields, VisitPatch
+from shared.models.year import CancelIn
 from shared.services import visits
 
 router = APIGatewayRouter()
@@ -47,8 +48,11 @@ def patch_visit(visit_id: Annotated[str, Path()], body: Annotated[VisitPatch, Bo
     return json_response(200, visits.patch(visit_id, changes).answer())
 
 
-@router.post("/visits/<visit_id>/cancel", summary="Cancel a visit (coordinators)", tags=["visits"],
-             responses=response("The visit, cancelled", VisitOut))
-def cancel_visit(visit_id: Annotated[str, Path()]):
+@router.post("/visits/<visit_id>/cancel", summary="Cancel a visit, with an optional reason (coordinators)",
+             description="Holders of a place get METHOD:CANCEL of their calendar events; the host and the members who "
+                         "applied are told; the reason, if given, is in every email. Nothing further is sent.",
+             tags=["visits"], responses=response("The visit, cancelled", VisitOut))
+def cancel_visit(visit_id: Annotated[str, Path()], body: Annotated[CancelIn | None, Body()] = None):
     caller = require_coordinator(router)
-    return idempotent(router, caller.email, lambda: (200, visits.cancel(visit_id).answer()))
+    reason = body.reason if body else None
+    return idempotent(router, caller.email, lambda: (200, visits.cancel(visit_id, reason).answer()))

@@ -181,12 +181,14 @@ def _condition_failed(error: ClientError) -> bool:
 
 
 def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
-           values: dict | None = None) -> dict:
+           values: dict | None = None, names: dict | None = None) -> dict:
     operation: dict[str, Any] = {"TableName": settings().table_name, "Item": _with_event(item, event)}
     if condition:
         operation["ConditionExpression"] = condition
     if values:
         operation["ExpressionAttributeValues"] = values
+    if names:
+        operation["ExpressionAttributeNames"] = names
     return {"Put": _serialize(operation)}
 
 

@@ -30,7 +30,7 @@ from datetime import datetime
 
 HOLDING = frozenset({"offered", "confirmed"})
 CANDIDATE = frozenset({"submitted", "waitlisted"})
-INACTIVE = frozenset({"withdrawn", "expired"})
+INACTIVE = frozenset({"withdrawn", "expired", "substituted"})
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class ApplicationLike(Protocol):
     prep_call: str
     attending_prep_call: bool
     follow_up_stopped: bool
+    attended: bool | None
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,15 @@ def audience(kind: str, applications: Iterable[ApplicationLike], *,
              answered: frozenset[str] | set[str] = frozenset()) -> list[ApplicationLike]:
     """The applications a visitor communication of `kind` goes to (empty for the host's items).
 
-    Only holders of a place ever hear: withdrawn, expired, waitlisted and submitted never do.
+    Only holders of a place ever hear: withdrawn, expired, substituted, waitlisted and submitted never
+    do. After the visit, only those who attended (recorded absent: no) are asked and followed up.
     `answered` holds the application ids that already sent their learning points.
     """
     who = AUDIENCE.get(kind, "none")
     chosen: Sequence[ApplicationLike]
     apps = list(applications)
     confirmed = [a for a in apps if a.status == "confirmed"]
+    attended = [a for a in confirmed if attended_visit(a)]
     if who == "holders":
         chosen = [a for a in apps if a.status in ("offered", "confirmed")]
     elif who == "attending":
@@ -136,14 +139,19 @@ def audience(kind: str, applications: Iterable[ApplicationLike], *,
     elif who == "not_attending":
         chosen = [a for a in confirmed if not attends_call(a)]
     elif who == "confirmed":
-        chosen = confirmed
+        chosen = attended
     elif who == "unanswered":
-        chosen = [a for a in confirmed if a.application_id not in answered]
+        chosen = [a for a in attended if a.application_id not in answered]
     elif who == "follow_up":
-        chosen = [a for a in confirmed if not a.follow_up_stopped]
+        chosen = [a for a in attended if not a.follow_up_stopped]
     else:
         chosen = []
     return list(chosen)
+
+
+def attended_visit(application: ApplicationLike) -> bool:
+    """Confirmed and not recorded absent (until attendance is recorded, every confirmed visitor attended)."""
+    return application.status == "confirmed" and getattr(application, "attended", None) is not False
 
 
 def follow_up_week(kind: str) -> int | None:

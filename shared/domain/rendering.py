@@ -22,13 +22,17 @@ Every template takes:
 | waitlist | `position` (int), `reason` (str) | withdraw |
 | offer_expired | (nothing more) | |
 | calendar_update | `event`: "visit" or "prep_call" (which calendar entry changed) | withdraw |
-| cancellation | `reason` (optional): "visit_cancelled" (default) or "withdrawn" | |
+| cancellation | `reason` (optional): "visit_cancelled" (default), "withdrawn" or "substituted" (with `substitute_name`); `note` (optional): the coordinator's reason for cancelling | |
+| host_update | `change`: "date", "withdrawal" (`person`), "substitution" (`person`, `substitute` as a host_questions visitor), "cancellation" (`reason`?); `visitors` ([str] now expected), `calendar`: None, "update" or "cancel" | |
+| alert | `what`: "offer_lapsed" (`person`, `deadline`, `held`, `waiting`), "below_minimum" (`person`, `organisation`, `held_by_organisation`), "underfilled" (`offered`, `applicants`, `waiting`), "empty_report" (`visitors`) | |
+| links_reissued | (nothing more) | every action open to the visitor now |
+| member_cancellation | `applicants`: [{`name`, `status`}], `reason`?, `any_holders` | |
 | prep_call_invite | (reads `visit.prep_call_at`, `visit.prep_call_dial_in`) | prep_call |
 | prep_call_reminder | (the same; the dial-in is shown) | prep_call |
 | background_material | `material` (str, plain text; blank lines separate paragraphs) | |
 | visit_reminder_7d | (nothing more) | withdraw |
 | visit_reminder_1d | (nothing more) | withdraw |
-| host_questions | `visitors`: list of {`name`, `organisation`, `role`, `job_title`, `questions`: [str]} | |
+| host_questions | `visitors`: list of {`name`, `organisation`, `role`, `job_title`, `questions`: [str], `accessibility_needs`?: str (only when shared)} | |
 | learning_points_request | `deadline` (optional datetime) | learning_points |
 | learning_points_reminder | `deadline` (optional datetime) | learning_points |
 | report_to_host | `visitor_count`, `organisation_count` (int), `points` ([str]), `adoptions` (optional [str]) | |
@@ -59,6 +63,7 @@ KINDS = (
     "prep_call_invite", "prep_call_reminder", "background_material", "visit_reminder_7d",
     "visit_reminder_1d", "host_questions", "learning_points_request", "learning_points_reminder",
     "report_to_host", "follow_up_week", "impact_note",
+    "host_update", "member_cancellation", "substitute_place", "alert", "links_reissued",
 )
 
 LINK_LABELS = {
@@ -72,7 +77,10 @@ LINK_LABELS = {
 
 # Optional context, so callers pass only what differs from the usual case.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "cancellation": {"reason": "visit_cancelled"},
+    "cancellation": {"reason": "visit_cancelled", "note": None, "substitute_name": None},
+    "host_questions": {"calendar": False},
+    "host_update": {"person": None, "substitute": None, "visitors": [], "reason": None, "calendar": None},
+    "member_cancellation": {"reason": None, "any_holders": False},
     "learning_points_request": {"deadline": None},
     "learning_points_reminder": {"deadline": None},
     "report_to_host": {"adoptions": []},

@@ -12,9 +12,10 @@ from shared.models.safe_json import single_line
 # labels of at most 63 characters; no spaces, control characters or RFC 5322 specials.
 EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{EMAIL_LABEL}(?:\.{EMAIL_LABEL})+$"
-Status = Literal["submitted", "offered", "confirmed", "waitlisted", "withdrawn", "expired"]
+Status = Literal["submitted", "offered", "confirmed", "waitlisted", "withdrawn", "expired", "substituted"]
 HOLDING = ("offered", "confirmed")
-GONE = ("withdrawn", "expired")
+# No longer in the running: nothing more is sent to them (a substituted one gave its place to a colleague).
+GONE = ("withdrawn", "expired", "substituted")
 
 
 class ApplicationIn(BaseModel):
@@ -27,6 +28,8 @@ class ApplicationIn(BaseModel):
     questions: Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(min_length=1, max_length=5)]
     prep_call: Literal["join", "cannot_join"]
     accessibility_needs: Annotated[str, Field(max_length=2000)] | None = None
+    # Whether the host may be told the accessibility needs (in the visitors' list); never without consent.
+    share_accessibility_needs: bool = False
 
     @field_validator("name", "job_title", "motivation")
     @classmethod
@@ -59,11 +62,20 @@ class Application(ApplicationIn):
     attending_prep_call: bool = True
     follow_up_stopped: bool = False
     erased_at: datetime | None = None       # the person was erased (shared/domain/erasure.py)
+    # Recorded by a coordinator after the visit; None until then (a confirmed visitor counts as attended).
+    attended: bool | None = None
+    substituted_by: str | None = None       # the colleague's application that took this place
+    substitute_for: str | None = None       # the application whose place this one took
     version: int = 1
 
     @property
     def holds_place(self) -> bool:
         return self.status in HOLDING
+
+    @property
+    def counts_as_visitor(self) -> bool:
+        """A confirmed visitor not recorded absent: asked for learning points, followed up, counted in reports."""
+        return self.status == "confirmed" and self.attended is not False
 
     def answer(self) -> dict:
         body = self.model_dump(mode="json", exclude={"version", "submitted_by", "submitted_by_name"})

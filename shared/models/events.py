@@ -130,3 +130,44 @@ class TimerFired(DomainEvent):
     application_id: str | None = None
     occasion: str | None = None          # the date or call version it was planned for (`date{n}`, `call{n}`)
     communication: str | None = None     # kind "communication": which one
+
+
+class AllocationRan(VisitEvent):
+    """An allocation (or a re-run filling freed places) was written: how many places are held now."""
+
+    detail_type = "AllocationRan"
+    first_run: bool
+    offered: int
+    applicants: int
+    waiting: int
+
+
+class MaterialUploaded(VisitEvent):
+    """A coordinator uploaded (or replaced) a file of the visit's background material."""
+
+    detail_type = "MaterialUploaded"
+    filename: str
+    sha256: str
+
+
+class AttendanceRecorded(ApplicationEvent):
+    """A coordinator recorded whether a confirmed visitor came to the visit."""
+
+    detail_type = "AttendanceRecorded"
+    attended: bool
+
+
+class ApplicationSubstituted(ApplicationEvent):
+    """A holder's place went to a colleague of the same organisation (`substitute_id`)."""
+
+    detail_type = "ApplicationSubstituted"
+    substitute_id: str
+    previous_status: str
+
+
+class SubstituteTookPlace(ApplicationEvent):
+    """A colleague's application took a place (`replaces`), holding it as `status`."""
+
+    detail_type = "SubstituteTookPlace"
+    replaces: str
+    status: str

@@ -47,6 +47,7 @@ class _VisitBase(Out):
     status: VisitStatus
     created_at: datetime
     updated_at: datetime
+    cancellation_reason: str | None = None
 
 
 class VisitOut(_VisitBase):
@@ -79,6 +80,7 @@ class ApplicationOut(Out):
     questions: list[str]
     prep_call: Literal["join", "cannot_join"]
     accessibility_needs: str | None
+    share_accessibility_needs: bool
     submitted_at: datetime
     updated_at: datetime
     offer_expires_at: datetime | SkipJsonSchema[None] = None
@@ -88,6 +90,9 @@ class ApplicationOut(Out):
     follow_up_stopped: bool
     # Set when the applicant was erased (DELETE /people/{email}): the personal fields are placeholders.
     erased_at: datetime | SkipJsonSchema[None] = None
+    attended: bool | SkipJsonSchema[None] = None
+    substituted_by: str | SkipJsonSchema[None] = None
+    substitute_for: str | SkipJsonSchema[None] = None
 
 
 class ApplicationList(Out):
@@ -123,6 +128,40 @@ class LearningPointsOut(Out):
     will_adopt: str | None
     public: bool
     submitted_at: datetime
+
+
+class AttendanceOut(Out):
+    """A visit's confirmed visitors by attendance (not recorded: counted as attended)."""
+    visit_id: str
+    attended: list[str]
+    absent: list[str]
+    not_recorded: list[str]
+
+
+class ResendOut(Out):
+    visit_id: str
+    kind: str
+    occasion: str
+    to: str
+    resend_occasion: str
+    fresh_links: int
+    resent_at: str
+
+
+class ReissueOut(Out):
+    application_id: str
+    to: str
+    actions: list[str]
+    reissued_at: str
+
+
+class MaterialOut(Out):
+    visit_id: str
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: str
 
 
 # --- allocation and timeline ----------------------------------------------------------------------

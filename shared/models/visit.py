@@ -91,6 +91,7 @@ class Visit(VisitFields):
     updated_at: datetime
     date_version: int = 0
     call_version: int = 0
+    cancellation_reason: str | None = None   # the coordinator's words, told to everyone concerned
     version: int = 1
 
     def public_view(self) -> dict:

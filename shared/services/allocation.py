@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from shared import clock
-from shared.domain.allocation import Applicant, Decision, Limits, WaitlistEntry, allocate, organisation_key
+from shared.domain.allocation import INACTIVE, Applicant, Decision, Limits, WaitlistEntry, allocate, organisation_key
 from shared.errors import Conflict, NotFound
 from shared.models.application import HOLDING, Application
-from shared.models.events import ApplicationOffered, ApplicationWaitlisted, TimerFired, VisitUpdated
+from shared.models.events import AllocationRan, ApplicationOffered, ApplicationWaitlisted, TimerFired, VisitUpdated
 from shared.models.visit import Visit
 from shared.observability import logger
 from shared.services import applications, visits
@@ -155,6 +155,19 @@ def rerun_if_allocated(visit_id: str) -> None:
     run(visit_id)
 
 
+def on_ran(event: AllocationRan) -> None:
+    """AllocationRan: the first allocation of a visit offering fewer than half its places alerts the team."""
+    if not event.first_run:
+        return
+    try:
+        visit = visits.find(event.visit_id)
+    except NotFound:
+        return
+    if visit.status != "cancelled":
+        from shared.services import alerts  # alerts compose emails: only this reaction needs them
+        alerts.underfilled(visit, event.offered, event.applicants, event.waiting)
+
+
 def on_applications_close(detail: TimerFired) -> None:
     """The applications_close timer: allocate if the visit is still open and its (current) close time passed.
 
@@ -199,9 +212,12 @@ def _run(visit_id: str) -> dict:
     _waitlist(visit, decision.waitlist, by_id)
     final = list(by_id.values())
     _write_ledger(visit_id, final)
+    live = [a for a in final if a.status not in INACTIVE]
     stores().allocation.save_record(AllocationRecord(
         visit_id=visit_id, first_ran_at=previous.first_ran_at if previous else now, ran_at=now,
-        runs=(previous.runs if previous else 0) + 1))
+        runs=(previous.runs if previous else 0) + 1),
+        AllocationRan(visit_id=visit_id, first_run=first_run, offered=sum(1 for a in live if a.status in HOLDING),
+                      applicants=len(live), waiting=sum(1 for a in live if a.status == "waitlisted")))
     visit = _set_status(visit_id, from_statuses=("closed",), to="allocated")
     return _body(visit, final)
 

@@ -23,8 +23,9 @@ from shared.store import stores
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
 CSV_COLUMNS = ("application_id", "visit_id", "submitted_at", "status", "organisation", "name", "email", "role",
-               "job_title", "prep_call", "questions", "motivation", "accessibility_needs", "waitlist_position",
-               "waitlist_reason", "offer_expires_at", "updated_at")
+               "job_title", "prep_call", "questions", "motivation", "accessibility_needs", "share_accessibility_needs",
+               "waitlist_position", "waitlist_reason", "offer_expires_at", "attended", "substitute_for",
+               "substituted_by", "updated_at")
 QUESTION_SEPARATOR = " | "
 
 

@@ -53,3 +53,21 @@ def call_invitation(visit: Visit, application: Application, *, method: str = "RE
                          starts_at=visit.prep_call_at, ends_at=visit.prep_call_at + CALL_LENGTH,
                          organizer_email=settings().mail_from, attendee_email=application.email, stamp=clock.now())
     return Attachment("prep-call.ics", f"text/calendar; method={method}", ics)
+
+
+def host_uid(visit_id: str) -> str:
+    return f"host-{visit_id}@peer-learning-visits"
+
+
+def host_invitation(visit: Visit, *, method: str = "REQUEST", sequence: int | None = None) -> Attachment | None:
+    """The visit's .ics for its host contact (one event per visit; None while the date is to be confirmed)."""
+    if visit.starts_at is None or visit.ends_at is None:
+        return None
+    ics = calendar_event(uid=host_uid(visit.visit_id),
+                         sequence=visit.date_version if sequence is None else sequence, method=method,
+                         summary=f"Hosting the peer learning visit: {visit.title}",
+                         description=f"Peer learning visit: {visit.theme}\nHosted by {visit.host.organisation}",
+                         location=visit.venue, starts_at=visit.starts_at, ends_at=visit.ends_at,
+                         organizer_email=settings().mail_from, attendee_email=visit.host.contact_email,
+                         stamp=clock.now())
+    return Attachment("visit.ics", f"text/calendar; method={method}", ics)

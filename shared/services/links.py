@@ -36,6 +36,12 @@ def issue(application_id: str, action: str, visit: VisitDates, *, offer_expires_
     return f"{settings().public_base_url.rstrip('/')}/links/{token}"
 
 
+def find(token: str) -> Link | None:
+    """The link a token stands for, expired or not (None if unknown): to issue a fresh one like it."""
+    stored = stores().links.find(_digest(token)) if token else None
+    return None if stored is None else Link(stored.application_id, stored.action, stored.expires_at)
+
+
 class LinkExpired(Conflict):
     """A known link past its time (409); it still says whose and which action it was, for the page saying so."""
 

@@ -20,7 +20,7 @@ from shared.models.events import (
     TimerFired,
 )
 from shared.models.visit import Visit
-from shared.services import allocation, applications, links, outbound, visits
+from shared.services import alerts, allocation, applications, links, outbound, visits
 from shared.services.applications import Actor
 from shared.services.invitations import visit_invitation
 
@@ -75,9 +75,13 @@ def on_offer_expiry(detail: TimerFired) -> None:
 # --- promotion -------------------------------------------------------------------------------
 
 def on_withdrawn(detail: ApplicationWithdrawn) -> None:
-    """A holder withdrew: the freed place goes down the waiting list."""
+    """A holder withdrew: the freed place goes down the waiting list; the programme team is alerted
+    if the organisation is then left below its minimum."""
     if detail.previous_status in HOLDING:
         allocation.rerun_if_allocated(detail.visit_id)
+        found = _live(detail)
+        if found is not None:
+            alerts.below_minimum_after_withdrawal(*found)
 
 
 def on_expired(detail: ApplicationExpired) -> None:
@@ -157,3 +161,4 @@ def _notify_expired(detail: ApplicationExpired) -> None:
     outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
                        occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",
                        recipient=application.email, email=email, application_id=application.application_id)
+    alerts.offer_lapsed(visit, application)

@@ -7,6 +7,7 @@ These records are also the "sent" half of the visit's timeline.
 """
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -76,6 +77,7 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
         sent.release(record)
         raise
     sent.mark_sent(record, sent_at=clock.now(), message_id=message_id)
+    _keep_copy(record, email)
     return True
 
 
@@ -84,6 +86,37 @@ def _visit(visit_id: str) -> Visit | None:
         return visits.find(visit_id)
     except NotFound:
         return None  # an email about a visit gone is still kept the minimum time
+
+
+# A copy is kept so that a coordinator can resend the email; attachments larger than this in all are
+# left out of it (the item must stay well under DynamoDB's 400 KB).
+MAX_COPIED_ATTACHMENTS = 200 * 1024
+
+
+def _keep_copy(record: SentRecord, email: Email) -> None:
+    size = sum(len(a.content) for a in email.attachments)
+    attachments = [] if size > MAX_COPIED_ATTACHMENTS else [
+        {"filename": a.filename, "content_type": a.content_type, "text": a.content} if isinstance(a.content, str)
+        else {"filename": a.filename, "content_type": a.content_type, "bytes": base64.b64encode(a.content).decode()}
+        for a in email.attachments]
+    kept = stores().sent.find(*record.key)
+    copy = {"subject": email.subject, "text": email.text, "html": email.html, "attachments": attachments,
+            "attachments_left_out": bool(email.attachments) and not attachments}
+    if kept is not None and kept.keep_until is not None:
+        copy["expires_at"] = int(kept.keep_until.timestamp())
+    stores().extras.keep_copy(record.visit_id, record.kind, record.occasion, record.recipient, copy)
+
+
+def copy_of(visit_id: str, kind: str, occasion: str, recipient: str) -> Email | None:
+    """The email as it was sent (None if no copy was kept, or its attachments were too large to keep)."""
+    item = stores().extras.copy(visit_id, kind, occasion, recipient)
+    if item is None or item.get("attachments_left_out"):
+        return None
+    attachments = tuple(Attachment(a["filename"], a["content_type"],
+                                   a["text"] if "text" in a else base64.b64decode(a["bytes"]))
+                        for a in item.get("attachments", []))
+    return Email(to=(recipient,), subject=item["subject"], text=item["text"], html=item["html"],
+                 attachments=attachments)
 
 
 def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:

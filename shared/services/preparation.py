@@ -5,7 +5,6 @@ The calendar events themselves are built in shared/services/invitations.py.
 from __future__ import annotations
 
 
-from shared.adapters import documents
 from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
 from shared.errors import Conflict, NotFound
@@ -17,9 +16,7 @@ from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
 from shared.services.invitations import call_invitation
 
-# Background material: every document under this prefix is sent; larger than this in all, it is linked.
-MATERIAL_PREFIX = "visits/{visit_id}/background/"
-MAX_ATTACHED_BYTES = 5 * 1024 * 1024
+# Uploaded text material is also shown in the email itself.
 TEXT_TYPES = ("text/plain", "text/markdown")
 
 
@@ -70,30 +67,27 @@ def prep_call_reminder(visit: Visit, application: Application, kind: str = "prep
                  links={"prep_call": _prep_call_link(visit, application)})
 
 
-def background_material(visit: Visit, application: Application, kind: str = "background_material") -> Email:
-    """The visit's material from the bucket (attached, or linked when large); a default text if none."""
-    stored = documents.keys(MATERIAL_PREFIX.format(visit_id=visit.visit_id))
+def background_material(visit: Visit, application: Application, kind: str = "background_material",
+                        only: str | None = None) -> Email:
+    """The visit's uploaded material, attached (text files also shown in the email); a default text if none.
+
+    `only` names one file just added after the timed email went: that file alone is sent.
+    """
+    from shared.services import material as uploads  # the registry of uploaded files
+
     texts: list[str] = []
     attachments: list[Attachment] = []
-    linked: list[str] = []
-    if sum(d["size"] for d in stored) <= MAX_ATTACHED_BYTES:
-        for entry in stored:
-            document = documents.get(entry["key"])
-            if document is None:
-                continue
-            if document.content_type.split(";")[0].strip() in TEXT_TYPES:
-                texts.append(document.content.decode("utf-8", "replace").strip())
-            else:
-                attachments.append(Attachment(document.filename, document.content_type, document.content))
-    else:
-        linked = [f"{d['key'].rsplit('/', 1)[-1]}: {documents.link(d['key'])}" for d in stored]
+    for document in uploads.documents_of(visit.visit_id, only):
+        if document.content_type.split(";")[0].strip() in TEXT_TYPES:
+            texts.append(document.content.decode("utf-8", "replace").strip())
+        attachments.append(Attachment(document.filename, document.content_type, document.content))
+    if only is not None:
+        texts.insert(0, f"This has just been added to the background material for the visit: {only}.")
     material = "\n\n".join(texts) if texts else default_material(visit)
     if attachments:
-        material += "\n\nThe material is attached: " + ", ".join(a.filename for a in attachments) + "."
-    if linked:
-        material += "\n\nDownload the material (links valid for a week):\n" + "\n".join(linked)
+        material += "\n\nAttached: " + ", ".join(a.filename for a in attachments) + "."
     return outbound.compose(application.email, "background_material", tuple(attachments), name=application.name,
-                 visit=visit, material=material)
+                            visit=visit, material=material)
 
 
 def default_material(visit: Visit) -> str:

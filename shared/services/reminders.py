@@ -15,8 +15,9 @@ from shared import clock
 from shared.adapters.mailer import Email
 from shared.domain import plan as planning
 from shared.errors import NotFound
-from shared.models.application import HOLDING, Application
+from shared.models.application import GONE, HOLDING, Application
 from shared.models.events import (
+    ApplicationSubstituted,
     ApplicationWithdrawn,
     TimerFired,
     VisitCancelled,
@@ -25,8 +26,8 @@ from shared.models.events import (
 )
 from shared.models.visit import Visit
 from shared.observability import logger
-from shared.services import applications, follow_up, links, outbound, preparation, visits
-from shared.services.invitations import call_invitation, visit_invitation
+from shared.services import applications, follow_up, hosts, links, outbound, preparation, visits
+from shared.services.invitations import call_invitation, host_invitation, visit_invitation
 from shared.services.outbound import already_sent
 from shared.store import stores
 from shared.store.timers import Timer
@@ -73,6 +74,7 @@ def send_calendar_updates(detail: VisitScheduleChanged) -> None:
     if detail.date_changed and detail.date_version == visit.date_version:
         for application in holders:
             _calendar_update(visit, application, "visit", planning.date_occasion(visit))
+        hosts.tell_date_change(visit)
     if detail.call_changed and detail.call_version == visit.call_version:
         for application in holders:
             _calendar_update(visit, application, "prep_call", planning.call_occasion(visit))
@@ -144,9 +146,11 @@ def _send_to_host(visit: Visit, item: planning.PlannedItem) -> bool:
     if already_sent(visit.visit_id, item.kind, item.occasion, contact):
         return False
     holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
-    visitors = [{"name": a.name, "organisation": a.organisation, "role": a.role, "job_title": a.job_title,
-                 "questions": list(a.questions)} for a in holders]
-    message = outbound.compose(contact, "host_questions", name=visit.host.contact_name, visit=visit, visitors=visitors)
+    visitors = [hosts.visitor_card(a) for a in holders]
+    # The host's own calendar event of the visit goes with the list; later changes update it.
+    invitation = host_invitation(visit)
+    message = outbound.compose(contact, "host_questions", (invitation,), name=visit.host.contact_name,
+                               visit=visit, visitors=visitors, calendar=invitation is not None)
     return outbound.send_once(visit_id=visit.visit_id, kind=item.kind, occasion=item.occasion, recipient=contact,
                               email=message, due_at=item.due_at)
 
@@ -193,22 +197,67 @@ def on_withdrawn(detail: ApplicationWithdrawn) -> None:
     if visit.status == "cancelled":
         return  # the visit's cancellation already told them
     _cancellation(visit, application, reason="withdrawn", occasion="withdrawn")
+    hosts.tell_withdrawal(visit, application)
+
+
+def on_substituted(detail: ApplicationSubstituted) -> None:
+    """A holder's place went to a colleague: their calendar entries are cancelled; the host is told."""
+    try:
+        visit = visits.find(detail.visit_id)
+        old = applications.find(detail.application_id)
+        new = applications.find(detail.substitute_id)
+    except NotFound:
+        return
+    if visit.status == "cancelled":
+        return
+    _cancellation(visit, old, reason="substituted", occasion="substituted", substitute_name=new.name)
+    hosts.tell_substitution(visit, old, new)
 
 
 def on_cancelled(detail: VisitCancelled) -> None:
-    """The visit is cancelled: every holder gets METHOD:CANCEL of the same events; timers then do nothing."""
+    """The visit is cancelled: every holder gets METHOD:CANCEL of the same events, the host and the
+    members who applied are told (with the coordinator's reason); timers then do nothing."""
     try:
         visit = visits.find(detail.visit_id)
     except NotFound:
         return
     if visit.status != "cancelled":
         return
-    for application in applications.of_visit(visit.visit_id):
+    apps = applications.of_visit(visit.visit_id)
+    for application in apps:
         if application.status in HOLDING:
-            _cancellation(visit, application, reason="visit_cancelled", occasion="visit_cancelled")
+            _cancellation(visit, application, reason="visit_cancelled", occasion="visit_cancelled",
+                          note=visit.cancellation_reason)
+    hosts.tell_cancellation(visit, visit.cancellation_reason)
+    _tell_members(visit, apps)
 
 
-def _cancellation(visit: Visit, application: Application, *, reason: str, occasion: str) -> None:
+def _tell_members(visit: Visit, apps: list[Application]) -> None:
+    """Each member who applied for someone still in the running hears what became of those applications
+    (a member who applied only for themselves, and held a place, has the holder's email already)."""
+    live = [a for a in apps if a.status not in GONE]
+    by_member: dict[str, list[Application]] = {}
+    for application in live:
+        by_member.setdefault(application.submitted_by.lower(), []).append(application)
+    occasion = "visit_cancelled#member"
+    for member, theirs in by_member.items():
+        if all(a.email.lower() == member and a.status in HOLDING for a in theirs):
+            continue
+        if already_sent(visit.visit_id, "cancellation", occasion, member):
+            continue
+        name = next((a.name for a in theirs if a.email.lower() == member), "colleague")
+        statuses = {"submitted": "application received", "waitlisted": "on the waiting list",
+                    "offered": "offered a place", "confirmed": "place confirmed"}
+        message = outbound.compose(member, "member_cancellation", name=name, visit=visit,
+                                   reason=visit.cancellation_reason,
+                                   any_holders=any(a.status in HOLDING for a in theirs),
+                                   applicants=[{"name": a.name, "status": statuses.get(a.status, a.status)}
+                                               for a in theirs])
+        outbound.send_once(visit_id=visit.visit_id, kind="cancellation", occasion=occasion, recipient=member,
+                           email=message)
+
+
+def _cancellation(visit: Visit, application: Application, *, reason: str, occasion: str, **context) -> None:
     kind = "cancellation"
     if already_sent(visit.visit_id, kind, occasion, application.email):
         return
@@ -216,7 +265,8 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     call = (call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1)
             if _was_sent_call_event(visit.visit_id, application.email) else None)
     invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1), call)
-    message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason)
+    message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason,
+                               **context)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 

@@ -33,7 +33,7 @@ from shared.models.application import Application
 from shared.models.events import LearningPointsSubmitted, ReportPublished, SummaryPointHidden, TimerFired
 from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
-from shared.services import applications, learning, outbound, visits
+from shared.services import alerts, applications, learning, outbound, visits
 from shared.settings import settings
 from shared.store import stores
 from shared.store.reports import HiddenPoint, ReportRecord
@@ -155,6 +155,10 @@ def _deliver(visit: Visit, occasion: str) -> None:
         return
     item = _published(visit.visit_id)
     snapshot = _load(item)
+    if not domain.all_points(snapshot):
+        # Nothing to tell the host: no report goes; the programme team hears why instead.
+        alerts.empty_report(visit, len(snapshot.visitors), occasion)
+        return
     printable = documents.get(item.documents["report_html"])
     attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
     email = outbound.compose(
@@ -301,7 +305,8 @@ def _stale(visit: Visit, detail: TimerFired) -> bool:
 
 
 def _confirmed(visit_id: str) -> list[Application]:
-    return [a for a in applications.of_visit(visit_id) if a.status == "confirmed"]
+    """The visitors who count: confirmed and not recorded absent."""
+    return [a for a in applications.of_visit(visit_id) if a.counts_as_visitor]
 
 
 def _published(visit_id: str) -> ReportRecord:

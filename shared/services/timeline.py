@@ -50,7 +50,7 @@ def _planned_recipients(visit, kind: str, apps) -> list[str]:
         return [visit.host.contact_email.lower()]
     if kind == "impact_note":
         # As the reports function sends it: the coordinators, and each visiting organisation's lead.
-        confirmed = [a for a in apps if a.status == "confirmed"]
+        confirmed = [a for a in apps if a.counts_as_visitor]
         return [settings().mail_from.lower(), *dict.fromkeys(a.submitted_by.lower() for a in confirmed)] if confirmed else []
     if who == "none":
         return []

@@ -116,9 +116,14 @@ def set_status(visit: Visit, status: str, event=None) -> Visit:
     return stores().visits.replace(visit.model_copy(update={"status": status, "updated_at": clock.now()}), event)
 
 
-def cancel(visit_id: str) -> Visit:
+def cancel(visit_id: str, reason: str | None = None) -> Visit:
+    """Cancel (VisitCancelled): holders, the host and the submitting members are told, with `reason` if given.
+
+    Cancelling again answers the visit as it is.
+    """
     visit = find(visit_id)
     if visit.status == "cancelled":
         return visit
-    return set_status(visit, "cancelled", VisitCancelled(visit_id=visit_id))
+    updated = visit.model_copy(update={"status": "cancelled", "cancellation_reason": reason, "updated_at": clock.now()})
+    return stores().visits.replace(updated, VisitCancelled(visit_id=visit_id))
 

@@ -21,6 +21,7 @@ from shared.settings import settings
 from shared.store.audit import AuditStore, DynamoAudit, MemoryAudit
 from shared.store.allocation import AllocationStore, DynamoAllocation, MemoryAllocation
 from shared.store.applications import ApplicationStore, DynamoApplications, MemoryApplications
+from shared.store.extras import DynamoExtras, ExtrasStore, MemoryExtras
 from shared.store.learning import DynamoLearning, LearningStore, MemoryLearning
 from shared.store.reports import DynamoReports, MemoryReports, ReportStore
 from shared.store.links import DynamoLinks, LinkStore, MemoryLinks
@@ -41,6 +42,7 @@ class Stores:
     reports: ReportStore
     allocation: AllocationStore
     audit: AuditStore
+    extras: ExtrasStore
     memory: Memory | None = None   # the in-memory database behind them, if that is what they are
 
 
@@ -49,7 +51,8 @@ def dynamodb() -> Stores:
     retention = settings().retention
     return Stores(links=DynamoLinks(), sent=DynamoSent(retention), timers=DynamoTimers(), visits=DynamoVisits(),
                   applications=DynamoApplications(retention), learning=DynamoLearning(retention),
-                  reports=DynamoReports(retention), allocation=DynamoAllocation(), audit=DynamoAudit(retention))
+                  reports=DynamoReports(retention), allocation=DynamoAllocation(), audit=DynamoAudit(retention),
+                  extras=DynamoExtras())
 
 
 def in_memory(memory: Memory | None = None, retention: timedelta | None = None) -> Stores:
@@ -58,6 +61,7 @@ def in_memory(memory: Memory | None = None, retention: timedelta | None = None) 
                   visits=MemoryVisits(memory), applications=MemoryApplications(memory, retention),
                   learning=MemoryLearning(memory, retention), reports=MemoryReports(memory, retention),
                   allocation=MemoryAllocation(memory), audit=MemoryAudit(memory, retention),
+                  extras=MemoryExtras(memory),
                   memory=memory)
 
 

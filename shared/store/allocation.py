@@ -9,6 +9,8 @@ the record and the ledger last as long as the visit):
 """
 from __future__ import annotations
 
+from shared.models.events import DomainEvent
+
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -42,7 +44,7 @@ class AllocationStore(Protocol):
     def release_lease(self, visit_id: str, name: str, *, holder: str) -> bool:
         """False when someone else took it over meanwhile."""
     def record(self, visit_id: str) -> AllocationRecord | None: ...
-    def save_record(self, record: AllocationRecord) -> None: ...
+    def save_record(self, record: AllocationRecord, event: DomainEvent | None = None) -> None: ...
     def ledger(self) -> list[LedgerLine]:
         """Every line of every visit, by organisation then visit."""
     def save_line(self, line: LedgerLine) -> None: ...
@@ -82,8 +84,8 @@ class DynamoAllocation:
         item = table.get(**record_key(visit_id))
         return AllocationRecord.model_validate(item) if item else None
 
-    def save_record(self, record: AllocationRecord) -> None:
-        table.put({**record_key(record.visit_id), **record.model_dump(mode="json")})
+    def save_record(self, record: AllocationRecord, event: DomainEvent | None = None) -> None:
+        table.put({**record_key(record.visit_id), **record.model_dump(mode="json")}, event=event)
 
     def ledger(self) -> list[LedgerLine]:
         return [LedgerLine.model_validate(i) for i in table.query(LEDGER, sk_prefix="ORG#")]
@@ -118,9 +120,10 @@ class MemoryAllocation:
         item = self._records.get(visit_id)
         return AllocationRecord.model_validate(item) if item else None
 
-    def save_record(self, record: AllocationRecord) -> None:
+    def save_record(self, record: AllocationRecord, event: DomainEvent | None = None) -> None:
         with self._memory.lock:
             self._records[record.visit_id] = record.model_dump(mode="json")
+            self._memory.publish(event)
 
     def ledger(self) -> list[LedgerLine]:
         with self._memory.lock:

@@ -62,6 +62,10 @@ class ApplicationStore(Protocol):
     def erase(self, application: Application, event: DomainEvent, **changes) -> Application:
         """The applicant's personal fields replaced (`changes`: shared/domain/erasure.py), and their
         one-per-email guard gone (its key holds the address); Conflict if it changed since read."""
+    def substitute(self, old: Application, new: Application, visit: Dated, old_event: DomainEvent,
+                   new_event: DomainEvent) -> Application:
+        """All or nothing: `old` becomes substituted (unchanged since read, still holding its status), `new`
+        is stored with its one-per-email guard, and the visit is not cancelled. AlreadyApplied, or Conflict."""
 
 
 class Moved(Conflict):
@@ -194,6 +198,28 @@ class DynamoApplications:
         # application by its address still; the other way round would leave the address behind.
         table.delete(**guard_key(application.visit_id, application.email), must_exist=False)
         return self.change(application, event, **changes)
+    def substitute(self, old: Application, new: Application, visit: Dated, old_event: DomainEvent,
+                   new_event: DomainEvent) -> Application:
+        expires_at = as_ttl(keep_until(visit, new.submitted_at, self._retention))
+        gone = _changed(old, {"status": "substituted", "substituted_by": new.application_id})
+        current = table.get(**key(old.application_id)) or {}
+        guard = {**guard_key(new.visit_id, new.email), "application_id": new.application_id, "expires_at": expires_at}
+        try:
+            table.transact([
+                table.op_check(**visit_items.key(new.visit_id), condition="#status <> :cancelled",
+                               values={":cancelled": "cancelled"}, names={"#status": "status"}),
+                table.op_put(guard, condition="attribute_not_exists(pk)"),
+                table.op_put({**to_item(new), "expires_at": expires_at}, event=new_event,
+                             condition="attribute_not_exists(pk)"),
+                table.op_put({**current, **to_item(gone)}, event=old_event,
+                             condition="version = :version AND #status = :status",
+                             values={":version": old.version, ":status": old.status}, names={"#status": "status"}),
+            ])
+        except table.ConditionFailed as error:
+            if table.get(**guard_key(new.visit_id, new.email)) is not None:
+                raise AlreadyApplied(f"{new.email} has already applied to this visit") from error
+            raise Conflict("the application or the visit changed meanwhile; try again") from error
+        return gone
 
 
 class MemoryApplications:
@@ -274,3 +300,22 @@ class MemoryApplications:
         with self._memory.lock:
             self._guards.pop((application.visit_id, application.email.strip().lower()), None)
         return self.change(application, event, **changes)
+    def substitute(self, old: Application, new: Application, visit: Dated, old_event: DomainEvent,
+                   new_event: DomainEvent) -> Application:
+        guard = (new.visit_id, new.email.strip().lower())
+        gone = _changed(old, {"status": "substituted", "substituted_by": new.application_id})
+        with self._memory.lock:
+            stored_visit = self._memory.items["visits"].get(new.visit_id)
+            current = self._items.get(old.application_id)
+            if guard in self._guards:
+                raise AlreadyApplied(f"{new.email} has already applied to this visit")
+            if stored_visit is None or stored_visit["status"] == "cancelled" or current is None \
+                    or current["version"] != old.version or current["status"] != old.status:
+                raise Conflict("the application or the visit changed meanwhile; try again")
+            expires_at = keep_until(visit, new.submitted_at, self._retention)
+            self._guards[guard] = {"application_id": new.application_id, "keep_until": expires_at}
+            self._items[new.application_id] = {**to_item(new), "expires_at": as_ttl(expires_at)}
+            self._items[old.application_id] = {**current, **to_item(gone)}
+            self._memory.publish(new_event)
+            self._memory.publish(old_event)
+        return gone

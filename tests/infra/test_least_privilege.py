@@ -35,6 +35,7 @@ UNWALKED = {
                                      "(tests/browser/test_console.py)",
     ("console", "bucket:PutObject"): "hiding a point of a published report re-publishes its documents "
                                      "(tests/browser/test_console.py)",
+    ("reminders", "bucket:GetObject"): "the background material attached to its email, 24 h before the call",
 }
 
 

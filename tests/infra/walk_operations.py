@@ -101,7 +101,17 @@ def main() -> int:
             status, body = call("POST", f"/links/{token_}", {})
             expect(f"the visitor acts through the link ({body and body.get('status')})", status, 200, body)
     call("POST", "/_local/settle")
-    status, body = call("POST", f"/visits/{visit_id}/cancel", {}, coordinator)
+    # The programme team's tools: background material, resending a receipt.
+    request = urllib.request.Request(f"{BASE}/visits/{visit_id}/material/agenda.pdf", data=b"%PDF-1.4 agenda",
+                                     method="PUT", headers={"Content-Type": "application/pdf",
+                                                            "Authorization": f"Bearer {coordinator}"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        expect("a coordinator uploads background material", response.status, 201)
+    status, body = call("POST", f"/visits/{visit_id}/timeline/resend",
+                        {"kind": "receipt", "occasion": applications[0], "to": "visitor0@cheshire.example"},
+                        coordinator)
+    expect("a coordinator resends a receipt", status, 200, body)
+    status, body = call("POST", f"/visits/{visit_id}/cancel", {"reason": "The walk is over."}, coordinator)
     expect("a coordinator cancels the visit", status, 200, body)
     call("POST", "/_local/settle")
     erasure_walk(coordinator, now + timedelta(days=1))

@@ -28,6 +28,7 @@ class A:
     prep_call: str = "join"
     attending_prep_call: bool = True
     follow_up_stopped: bool = False
+    attended: bool | None = None
 
 
 def due(visit, kind):
@@ -105,3 +106,11 @@ def test_audiences_exclude_those_who_left_answered_or_stopped():
     assert ids("learning_points_reminder", answered={"joins", "cannot"}) == {"changed", "stopped"}
     assert ids("follow_up_week_3") == {"joins", "cannot", "changed"}
     assert ids("host_questions") == set()
+
+
+def test_visitors_recorded_absent_are_not_asked_nor_followed_up_and_substituted_ones_hear_nothing():
+    apps = [A("came", attended=True), A("unrecorded"), A("absent", attended=False), A("swapped", status="substituted")]
+    ids = lambda kind, **kw: {a.application_id for a in audience(kind, apps, **kw)}  # noqa: E731
+    for kind in ("learning_points_request", "learning_points_reminder", "follow_up_week_1"):
+        assert ids(kind) == {"came", "unrecorded"}, kind
+    assert ids("visit_reminder_1d") == {"came", "unrecorded", "absent"}  # attendance is known only afterwards

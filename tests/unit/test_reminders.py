@@ -22,6 +22,7 @@ from shared.models.events import LearningPointsSubmitted, TimerFired
 from shared.models.visit import VisitFields
 from shared.store import applications as application_items
 from shared.services import applications, outbound, visits
+from shared.services import material as uploads
 from tests.helpers import COORDINATOR, Context, call, envelope, member, sqs_event
 
 START = datetime(2027, 3, 24, 9, 0, tzinfo=timezone.utc)
@@ -160,7 +161,7 @@ def test_each_reminder_goes_once_to_holders_even_when_delivered_twice(world):
 
 
 def test_call_reminder_carries_the_dial_in_and_non_attendees_get_the_material(world):
-    documents.put(f"visits/{world.visit_id}/background/briefing.pdf", b"%PDF-1.4 briefing", "application/pdf")
+    uploads.upload(world.visit_id, "briefing.pdf", b"%PDF-1.4 briefing", "application/pdf")
     world.created()
     world.advance(CALL - timedelta(hours=24))
     [reminder] = world.to("alice")
@@ -348,7 +349,13 @@ def test_a_cancelled_visit_sends_cancellations_and_nothing_after(world):
         [visit_ics] = [i for i in ics_of(cancelled) if "UID:visit-" in i]
         assert "METHOD:CANCEL" in visit_ics and "STATUS:CANCELLED" in visit_ics
         assert f"UID:visit-{world.visit_id}-app-{name}@peer-learning-visits" in visit_ics
-    assert world.to("dave") == [] and world.to("erin") == []
+    assert world.to("dave") == []  # withdrawn: nothing more
+    # erin applied for herself and is on the waiting list: told as the member who applied, with no event
+    [told] = world.to("erin")
+    assert told.subject.startswith("Cancelled") and "on the waiting list" in told.text and not told.attachments
+    # the host and the member who applied for alice and bob are told once each
+    assert len(world.mailer.to(HOST)) == 1 and len(world.mailer.to(SUBMITTER)) == 1
+    assert "Alice" in world.mailer.to(SUBMITTER)[0].text and "Bob" in world.mailer.to(SUBMITTER)[0].text
     before = len(world.mailer.sent)
     world.advance(START + timedelta(days=60))
     assert len(world.mailer.sent) == before

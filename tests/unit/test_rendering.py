@@ -18,6 +18,7 @@ VISIT = {
     "starts_at": datetime(2017, 1, 19, 10, tzinfo=timezone.utc), "ends_at": datetime(2017, 1, 19, 16, tzinfo=timezone.utc),
     "applications_close_at": datetime(2016, 12, 1, 12, tzinfo=timezone.utc),
     "prep_call_at": datetime(2017, 1, 10, 14, tzinfo=timezone.utc), "prep_call_dial_in": "0800 000 0000, PIN 1234",
+    "capacity": 12, "min_per_organisation": 2,
 }
 LINKS = {"confirm": "https://api.test/links/abc", "withdraw": "https://api.test/links/def"}
 EXTRA = {
@@ -30,6 +31,16 @@ EXTRA = {
     "report_to_host": {"visitor_count": 6, "organisation_count": 3, "points": ["Start small."], "adoptions": ["Huddles"]},
     "follow_up_week": {"week": 1},
     "impact_note": {"reflections": ["We started weekly huddles."]},
+    "host_update": {"change": "substitution", "person": {"name": "Kim Visitor", "organisation": "Kent Police"},
+                    "substitute": {"name": "Alex Visitor", "organisation": "Kent Police", "role": "police",
+                                   "job_title": "Inspector", "questions": ["How do you measure it?"]},
+                    "visitors": ["Alex Visitor (Kent Police)"]},
+    "member_cancellation": {"applicants": [{"name": "Kim Visitor", "status": "place confirmed"}],
+                            "reason": "The venue is closed for repairs."},
+    "alert": {"what": "offer_lapsed", "person": {"name": "Kim Visitor", "organisation": "Kent Police"},
+              "deadline": datetime(2016, 12, 8, 12, tzinfo=timezone.utc), "held": 5, "waiting": 2},
+    "substitute_place": {"status": "offered", "colleague": "Kim Visitor",
+                         "confirm_by": datetime(2016, 12, 8, 12, tzinfo=timezone.utc)},
 }
 
 
