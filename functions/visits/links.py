@@ -28,6 +28,9 @@ router = APIGatewayRouter()
 
 
 @router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"],
+            description="With Accept: text/html (a browser) the answer is an HTML page saying what the link does, "
+                        "for which visit and person, with a form that performs it; unknown (404) and expired (409) "
+                        "links answer a page too.",
             responses=response("What the link does", LinkDescription))
 def describe_link(token: Annotated[str, Path()]):
     if wants_html(router.current_event.headers):
@@ -36,6 +39,9 @@ def describe_link(token: Annotated[str, Path()]):
 
 
 @router.post("/links/<token>", summary="Perform an email link's action (same body as its route)", tags=["links"],
+             description="Also takes the link page's form (application/x-www-form-urlencoded); with Accept: "
+                         "text/html the answer is an HTML page saying what happened (bad input: the form again, "
+                         "422, each field's error beside it).",
              responses={**response("Done (confirm, withdraw, prep call, stop follow-up)",
                                  ApplicationOut | PrepCallOut | FollowUpStoppedOut),
                         **response("Recorded (learning points, reflections)", LearningPointsOut | ReflectionOut, 201)})

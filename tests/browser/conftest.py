@@ -73,7 +73,12 @@ def check_page(page, name: str, *, axe: bool = True) -> None:
     size = page.viewport_size
     page.screenshot(path=str(ARTEFACTS / f"{slug}.png"), full_page=True)
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)  # let frames lay out again at the new width
+    # Chromium does not paint a cross-origin frame (the mail viewer's sandboxed email) while it is off
+    # screen: bring each into view once so that the full-page screenshot shows it, as scrolling would.
+    for frame in page.locator("iframe").all():
+        frame.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTEFACTS / f"{slug}-phone.png"), full_page=True)
     # Nothing may scroll sideways on a phone (WCAG 1.4.10 reflow).
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -32,3 +32,29 @@ def stores(request):
         client.delete_table(TableName=name)
     client.create_table(**dynamodb_create_table_kwargs(name))
     return store.dynamodb()
+
+
+@pytest.fixture
+def published(stores):
+    """The events the stores have written so far, in order, as the publisher would send them:
+    from the table's stream (DynamoDB) or from what the in-memory stores recorded."""
+    if stores.memory is not None:
+        seen: list[tuple[str, dict]] = []
+
+        def from_memory() -> list[tuple[str, dict]]:
+            seen.extend((event.detail_type, event.model_dump(mode="json")) for _, event in stores.memory.take_events())
+            return list(seen)
+
+        return from_memory
+
+    from shared.adapters.stream import event_of_record
+
+    def from_stream() -> list[tuple[str, dict]]:
+        dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+        arn = dynamodb.describe_table(TableName=TEST_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+        return [(found[1], found[2]) for found in map(event_of_record, records) if found is not None]
+
+    return from_stream
