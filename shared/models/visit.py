@@ -11,6 +11,17 @@ from shared.models.safe_json import single_line
 
 Text = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(single_line)]
 DEFAULT_DURATION = timedelta(hours=6)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_programme_years(moment: datetime) -> datetime:
+    # Beyond these, date arithmetic (a default end, reminders a week before) overflows or means nothing.
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"must be a time in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_programme_years)]
 
 
 class Host(BaseModel):
@@ -28,11 +39,11 @@ class VisitFields(BaseModel):
     theme: Text
     host: Host
     venue: Text
-    starts_at: AwareDatetime | None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None
+    ends_at: Moment | None = None
     capacity: Annotated[int, Field(ge=2, le=500)]
-    applications_close_at: AwareDatetime
-    prep_call_at: AwareDatetime | None = None
+    applications_close_at: Moment
+    prep_call_at: Moment | None = None
     prep_call_dial_in: Annotated[str, Field(max_length=300)] | None = None
     min_per_organisation: Annotated[int, Field(ge=1, le=500)] = 2
     max_per_organisation: Annotated[int, Field(ge=1, le=500)] = 4
@@ -57,7 +68,19 @@ class VisitFields(BaseModel):
                 raise ValueError("applications_close_at must be before starts_at")
         elif self.ends_at is not None:
             raise ValueError("ends_at needs starts_at")
+        if self.prep_call_at is not None:
+            if self.prep_call_at <= self.applications_close_at:
+                raise ValueError("prep_call_at must be after applications_close_at")
+            if self.starts_at is not None and self.prep_call_at >= self.starts_at:
+                raise ValueError("prep_call_at must be before starts_at")
         return self
+
+    def date_problems(self, now: datetime, *, changed: set[str] | None = None) -> dict[str, str]:
+        """Rules that need the time: a start (when set, or changed by a patch) in the future."""
+        problems: dict[str, str] = {}
+        if self.starts_at is not None and (changed is None or "starts_at" in changed) and self.starts_at <= now:
+            problems["starts_at"] = "must be in the future"
+        return problems
 
 
 class VisitPatch(BaseModel):
@@ -68,11 +91,11 @@ class VisitPatch(BaseModel):
     theme: Text | None = None
     host: dict | None = None
     venue: Text | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     capacity: int | None = None
-    applications_close_at: AwareDatetime | None = None
-    prep_call_at: AwareDatetime | None = None
+    applications_close_at: Moment | None = None
+    prep_call_at: Moment | None = None
     prep_call_dial_in: str | None = None
     min_per_organisation: int | None = None
     max_per_organisation: int | None = None

@@ -29,6 +29,9 @@ def _plan_close(visit: Visit) -> None:
 
 def create(fields: VisitFields) -> Visit:
     now = clock.now()
+    problems = fields.date_problems(now)
+    if problems:
+        raise Invalid(problems)
     visit = Visit(**fields.model_dump(), visit_id=uuid.uuid4().hex, created_at=now, updated_at=now,
                   date_version=1 if fields.starts_at else 0, call_version=1 if fields.prep_call_at else 0)
     stores().visits.create(visit, VisitCreated(visit_id=visit.visit_id), timers=(_close_timer(visit),))
@@ -89,6 +92,10 @@ def _patch(visit_id: str, changes: dict) -> Visit:
         fields = VisitFields.model_validate(merge_patch(current, changes))
     except ValidationError as error:
         raise invalid_from(error) from error
+    changed = {f for f in ("starts_at",) if getattr(fields, f) != getattr(visit, f)}
+    problems = fields.date_problems(clock.now(), changed=changed)
+    if problems:
+        raise Invalid(problems)
     held = applications.places_held(visit_id)
     if fields.capacity < held:
         raise Conflict(f"capacity {fields.capacity} is below the {held} places already held")
@@ -96,8 +103,9 @@ def _patch(visit_id: str, changes: dict) -> Visit:
         raise Invalid({"max_per_organisation": "must not exceed capacity"})
     date_changed = any(getattr(fields, f) != getattr(visit, f) for f in DATE_FIELDS)
     call_changed = any(getattr(fields, f) != getattr(visit, f) for f in CALL_FIELDS)
+    status = "open" if _reopens(visit, fields) else visit.status
     updated = Visit.model_validate({
-        **visit.model_dump(), **fields.model_dump(), "updated_at": clock.now(),
+        **visit.model_dump(), **fields.model_dump(), "updated_at": clock.now(), "status": status,
         "date_version": visit.date_version + int(date_changed), "call_version": visit.call_version + int(call_changed)})
     event = (VisitScheduleChanged(visit_id=visit_id, date_version=updated.date_version,
                                   call_version=updated.call_version, date_changed=date_changed,
@@ -110,6 +118,17 @@ def _patch(visit_id: str, changes: dict) -> Visit:
     if fields.applications_close_at != visit.applications_close_at:
         _plan_close(stored)
     return stored
+
+
+def _reopens(visit: Visit, fields: VisitFields) -> bool:
+    """Moving applications_close_at later (into the future) reopens a closed visit on which no place
+    was ever offered (an offer made stands: reopening then would compete with it)."""
+    if visit.status not in ("closed", "allocated") or fields.applications_close_at <= visit.applications_close_at:
+        return False
+    if fields.applications_close_at <= clock.now():
+        return False
+    return not any(a.offer_expires_at is not None or a.status in ("offered", "confirmed", "expired")
+                   for a in applications.of_visit(visit.visit_id))
 
 
 def set_status(visit: Visit, status: str, event=None) -> Visit:

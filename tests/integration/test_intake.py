@@ -192,6 +192,31 @@ def test_closed_once_the_visit_is_no_longer_open(world):
     assert stored_applications(visit_id) == []
 
 
+def test_moving_the_closing_time_later_reopens_a_visit_with_no_place_offered(world):
+    visit_id = world.visit()
+    world.clock.moment = CLOSES + timedelta(hours=1)
+    visits.set_status(visits.find(visit_id), "allocated")  # closed, and allocation found no one to offer
+    assert world.apply(visit_id)[0] == 409
+
+    reopened = visits.patch(visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"})
+
+    assert reopened.status == "open"
+    status, body = world.apply(visit_id)
+    assert status == 201, body
+
+
+def test_a_visit_with_a_place_offered_stays_closed_when_its_closing_time_moves(world):
+    visit_id = world.visit()
+    _, answer = world.apply(visit_id)
+    world.clock.moment = CLOSES + timedelta(hours=1)
+    application = table.get(f"APP#{answer['application_id']}", "APP")
+    table.put({**application, "status": "offered", "offer_expires_at": "2027-01-12T17:00:00Z"})
+    visits.set_status(visits.find(visit_id), "allocated")
+
+    assert visits.patch(visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"}).status == "allocated"
+    assert world.apply(visit_id, {**BODY, "email": "kim@kent.example"})[0] == 409
+
+
 def test_a_cancelled_visit_takes_no_applications(world):
     visit_id = world.visit()
     visits.cancel(visit_id)

@@ -155,3 +155,23 @@ def test_a_visit_is_never_stored_without_the_timer_that_closes_it(api, monkeypat
     stored = table.query("VISITS", index="gsi1")
     closing = [t for p in timer_items.all_partitions() for t in table.query(p) if t["kind"] == "applications_close"]
     assert (len(stored), len(closing)) in ((0, 0), (1, 1)), (stored, closing)
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"starts_at": "2020-01-19T10:00:00Z", "applications_close_at": "2020-01-05T17:00:00Z",
+      "prep_call_at": "2020-01-12T10:00:00Z"}, "starts_at"),                       # in the past
+    ({"prep_call_at": "2027-01-20T10:00:00Z"}, "prep_call_at"),                   # after the visit
+    ({"prep_call_at": "2027-01-04T10:00:00Z"}, "prep_call_at"),                   # before applications close
+    ({"applications_close_at": "2027-01-19T11:00:00Z"}, "applications_close_at"),  # after the start
+    ({"starts_at": "9999-01-19T10:00:00Z"}, "starts_at"),                         # beyond 2100
+    ({"ends_at": "2027-01-19T09:00:00Z"}, "ends_at"),                              # before the start
+])
+def test_dates_that_make_no_sense_are_refused_naming_the_field_on_create_and_patch(api, changes, field):
+    status, body = create(api, {**VISIT, **changes})
+    assert status == 422 and field in body["fields"], body
+    assert table.query("VISITS", index="gsi1") == []
+    _, visit = create(api)
+    status, body = patch(api, visit["visit_id"], changes)
+    assert status == 422 and field in body["fields"], body
+    assert call(api, "GET", f"/visits/{visit['visit_id']}", "/visits/{visit_id}",
+                path_parameters={"visit_id": visit["visit_id"]})[1]["starts_at"] == VISIT["starts_at"]
