@@ -60,6 +60,8 @@ class Application(ApplicationIn):
     waitlist_position: int | None = None
     waitlist_reason: str | None = None
     attending_prep_call: bool = True
+    # Times the visitor changed their answer about joining the call (its calendar event's SEQUENCE).
+    call_changes: int = 0
     follow_up_stopped: bool = False
     erased_at: datetime | None = None       # the person was erased (shared/domain/erasure.py)
     # Recorded by a coordinator after the visit; None until then (a confirmed visitor counts as attended).
@@ -78,5 +80,5 @@ class Application(ApplicationIn):
         return self.status == "confirmed" and self.attended is not False
 
     def answer(self) -> dict:
-        body = self.model_dump(mode="json", exclude={"version", "submitted_by", "submitted_by_name"})
+        body = self.model_dump(mode="json", exclude={"version", "submitted_by", "submitted_by_name", "call_changes"})
         return {k: v for k, v in body.items() if v is not None or k in ("accessibility_needs",)}

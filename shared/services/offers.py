@@ -156,7 +156,7 @@ def _notify_expired(detail: ApplicationExpired) -> None:
     visit, application = found
     if application.status != "expired" or application.offer_expires_at is None:
         return
-    cancel = visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1)
+    cancel = visit_invitation(visit, application, method="CANCEL")
     email = outbound.compose(application.email, "offer_expired", (cancel,), name=application.name, visit=visit)
     outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
                        occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",

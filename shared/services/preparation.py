@@ -14,7 +14,7 @@ from shared.models.follow_up import PrepCallIn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor
-from shared.services.invitations import call_invitation
+from shared.services.invitations import call_invitation, visit_invitation
 
 # Uploaded text material is also shown in the email itself.
 TEXT_TYPES = ("text/plain", "text/markdown")
@@ -55,7 +55,9 @@ def on_confirmed(detail: ApplicationConfirmed) -> None:
     kind, occasion = "prep_call_invite", call_occasion(visit)
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    message = outbound.compose(application.email, kind, (call_invitation(visit, application),), name=application.name,
+    # The visit's event again, now CONFIRMED (the offer's was TENTATIVE): an update of the same UID.
+    message = outbound.compose(application.email, kind, (visit_invitation(visit, application),
+                                                          call_invitation(visit, application)), name=application.name,
                     visit=visit, attending=attends_call(application),
                     links={"prep_call": _prep_call_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,

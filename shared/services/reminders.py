@@ -262,9 +262,9 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     if already_sent(visit.visit_id, kind, occasion, application.email):
         return
     # Only the events the holder was sent: an offer not yet confirmed never carried the call's.
-    call = (call_invitation(visit, application, method="CANCEL", sequence=visit.call_version + 1)
+    call = (call_invitation(visit, application, method="CANCEL")
             if _was_sent_call_event(visit.visit_id, application.email) else None)
-    invitations = (visit_invitation(visit, application, method="CANCEL", sequence=visit.date_version + 1), call)
+    invitations = (visit_invitation(visit, application, method="CANCEL"), call)
     message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason,
                                **context)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,

@@ -324,7 +324,9 @@ def test_the_offer_email_carries_the_visit_event_and_a_working_confirm_link(worl
     [ics] = offer.attachments
     assert ics.filename.endswith(".ics") and "text/calendar" in ics.content_type
     assert f"UID:visit-{visit_id}-{kent[0].application_id}@peer-learning-visits" in ics.content
-    assert "METHOD:REQUEST" in ics.content and "SEQUENCE:1" in ics.content
+    # 3 x the date's version; TENTATIVE until confirmed, and no reply asked for
+    assert "METHOD:REQUEST" in ics.content and "SEQUENCE:3" in ics.content and "STATUS:TENTATIVE" in ics.content
+    assert "RSVP=FALSE" in ics.content and "RSVP=TRUE" not in ics.content
     assert "Hutton HQ" in offer.text and "Tuesday 19 January 2027" in offer.text   # where and when, London time
     assert "Tuesday 12 January 2027, 18:00 GMT" in offer.text                         # the deadline
     assert "Preparation call: Thursday 14 January 2027, 10:00 GMT" in offer.text      # the call is set

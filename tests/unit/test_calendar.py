@@ -40,7 +40,18 @@ def test_an_invitation_parses_back_with_every_field():
     assert vevent["STATUS"] == "CONFIRMED"
     assert str(vevent["ORGANIZER"]) == "mailto:programme@peer-learning.example"
     assert str(vevent["ATTENDEE"]) == "mailto:Alex@Force.example"
-    assert vevent["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert vevent["ATTENDEE"].params["RSVP"] == "FALSE"
+
+
+def test_no_event_asks_for_a_reply_and_an_offer_is_tentative_until_confirmed():
+    offered = event(status="TENTATIVE", organizer_name="Peer Learning Visits team")
+    _, vevent = parsed(offered)
+
+    assert "RSVP=TRUE" not in offered
+    assert vevent["STATUS"] == "TENTATIVE"
+    assert vevent["ORGANIZER"].params["CN"] == "Peer Learning Visits team"
+    assert parsed(event(status="CONFIRMED"))[1]["STATUS"] == "CONFIRMED"
+    assert parsed(event(status="TENTATIVE", method="CANCEL"))[1]["STATUS"] == "CANCELLED"
 
 
 def test_times_are_written_in_utc():

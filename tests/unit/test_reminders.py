@@ -179,9 +179,12 @@ def test_confirmation_brings_the_call_invitation_with_its_calendar_event(world):
                                                "application_id": world.ids[name], "organisation": "Kent Police"})
     [invite] = world.to("alice")
     assert DIAL_IN in invite.text
-    [ics] = ics_of(invite)
+    [visit_ics, ics] = ics_of(invite)
     assert f"UID:call-{world.visit_id}-app-alice@peer-learning-visits" in ics
-    assert "SEQUENCE:1" in ics and "METHOD:REQUEST" in ics
+    assert "SEQUENCE:2" in ics and "METHOD:REQUEST" in ics and "RSVP=TRUE" not in ics
+    # the visit's own event again, now CONFIRMED, above the offer's TENTATIVE one (3 x date version)
+    assert f"UID:visit-{world.visit_id}-app-alice@peer-learning-visits" in visit_ics
+    assert "STATUS:CONFIRMED" in visit_ics and "SEQUENCE:4" in visit_ics
     assert "you cannot join the call" not in invite.text
     [told] = world.to("bob")
     assert "you cannot join the call, so we will email you the background material" in told.text
@@ -199,7 +202,8 @@ def test_a_date_move_updates_calendars_and_stale_timers_send_nothing(world):
         assert "7 April 2027" in update.subject
         [ics] = ics_of(update)
         assert f"UID:visit-{world.visit_id}-app-{name}@peer-learning-visits" in ics
-        assert "SEQUENCE:2" in ics and "METHOD:REQUEST" in ics and "DTSTART:20270407T090000Z" in ics
+        sequence = 3 * 2 + (name != "carol")  # a confirmed place's event is one above the offer's
+        assert f"SEQUENCE:{sequence}" in ics and "METHOD:REQUEST" in ics and "DTSTART:20270407T090000Z" in ics
     assert world.to("dave") == [] and world.to("erin") == []
     world.mailer.sent.clear()
     world.advance(old)  # the old date's reminders fire: stale, nothing is sent
@@ -218,7 +222,7 @@ def test_a_withdrawn_visitor_gets_a_cancellation_and_nothing_more(world):
                                            "organisation": "Kent Police", "previous_status": "confirmed"})
     [cancelled] = world.to("alice")
     visit_ics = [i for i in ics_of(cancelled) if "UID:visit-" in i]
-    assert visit_ics and "METHOD:CANCEL" in visit_ics[0] and "SEQUENCE:2" in visit_ics[0]
+    assert visit_ics and "METHOD:CANCEL" in visit_ics[0] and "SEQUENCE:5" in visit_ics[0]
     assert f"UID:visit-{world.visit_id}-app-alice@peer-learning-visits" in visit_ics[0]
     world.advance(START + timedelta(days=50))
     assert world.kinds_to("alice") == ["cancellation"]
