@@ -42,7 +42,8 @@ AUDIENCE: dict[str, Audience] = {
     "visit_reminder_7d": "holders",
     "visit_reminder_1d": "holders",
     "host_questions": "host",
-    "learning_points_request": "confirmed",
+    # Only those who have not sent their points yet (some send them on the day).
+    "learning_points_request": "unanswered",
     "learning_points_reminder": "unanswered",
     "report_to_host": "host",
     **{kind: "follow_up" for kind in FOLLOW_UP_KINDS},

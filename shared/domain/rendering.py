@@ -35,7 +35,7 @@ Every template takes:
 | host_questions | `visitors`: list of {`name`, `organisation`, `role`, `job_title`, `questions`: [str], `accessibility_needs`?: str (only when shared)} | |
 | learning_points_request | `deadline` (optional datetime) | learning_points |
 | learning_points_reminder | `deadline` (optional datetime) | learning_points |
-| report_to_host | `visitor_count`, `organisation_count` (int), `points` ([str]), `adoptions` (optional [str]) | |
+| report_to_host | `visitor_count`, `organisation_count`, `answered` (visitors who sent points) (int), `points` ([str], at least one), `adoptions` (optional [str]) | |
 | follow_up_week | `week` (int, 1..6) | reflections, stop_follow_up |
 | impact_note | `reflections` ([str], unattributed), `adoptions` (optional [str]), `audience` (optional: "host" (default), "coordinators", "lead": an organisation's lead) | |
 

@@ -3,8 +3,9 @@
 One `Report` is assembled once per visit (a frozen snapshot: the visit, its confirmed
 visitors with the questions they asked, and their learning points). Three views come from it:
 
-- the host's report (`render_host_report`): by visiting organisation, the questions asked
-  before the visit, the learning points and what visitors will adopt; no names, no emails;
+- the host's report (`render_host_report`): the visiting organisations, the questions asked
+  before the visit, the learning points and what visitors will adopt, each as one list in text
+  order (never grouped, so no one's points can be told apart); no names, no emails;
 - the coordinators' full report (`coordinator_view`): everything, attributed;
 - the public summary (`public_summary`): the visit, how many visitors from how many
   organisations and the points their authors let us publish that no coordinator hid,
@@ -73,17 +74,6 @@ class HiddenPoint:
     text: str
 
 
-@dataclass(frozen=True)
-class Section:
-    """What one visiting organisation brought to the visit and took away from it."""
-
-    organisation: str
-    visitors: int
-    questions: list[str]
-    points: list[str]
-    adoptions: list[str]
-
-
 def assemble(visit: ReportVisit, visitors: Iterable[Visitor], contributions: Iterable[Contribution],
              assembled_at: datetime) -> Report:
     """The report of `visit`: visitors by organisation then name; only their own contributions."""
@@ -108,29 +98,23 @@ def organisations(report: Report) -> list[tuple[str, int]]:
     return [(name, count) for name, count in counts.values()]
 
 
-def sections(report: Report) -> list[Section]:
-    """The host's report body: one section per visiting organisation."""
-    by_app = {c.application_id: c for c in report.contributions}
-    grouped: dict[str, list[Visitor]] = {}
-    for visitor in report.visitors:
-        grouped.setdefault(_key(visitor.organisation), []).append(visitor)
-    result = []
-    for members in grouped.values():
-        contributions = [by_app[v.application_id] for v in members if v.application_id in by_app]
-        result.append(Section(
-            organisation=members[0].organisation, visitors=len(members),
-            questions=[q for v in members for q in v.questions],
-            points=[p for c in contributions for p in c.points],
-            adoptions=[c.will_adopt for c in contributions if c.will_adopt]))
-    return result
-
-
 def all_points(report: Report) -> list[str]:
-    return [p for c in report.contributions for p in c.points]
+    """Every point, in text order: nothing in the order says who (or which organisation) wrote what."""
+    return _unattributed(p for c in report.contributions for p in c.points)
 
 
 def adoptions(report: Report) -> list[str]:
-    return [c.will_adopt for c in report.contributions if c.will_adopt]
+    return _unattributed(c.will_adopt for c in report.contributions if c.will_adopt)
+
+
+def contributors(report: Report) -> list[Visitor]:
+    """The visitors who sent learning points."""
+    answered = {c.application_id for c in report.contributions if c.points}
+    return [v for v in report.visitors if v.application_id in answered]
+
+
+def _unattributed(texts: Iterable[str]) -> list[str]:
+    return sorted(texts, key=lambda t: (t.casefold(), t))
 
 
 def points_of(report: Report, application_id: str) -> list[str] | None:
@@ -223,8 +207,10 @@ def _host_context(report: Report) -> dict:
                   "host": {"organisation": visit.host_organisation, "contact_name": visit.host_contact_name}},
         "visitor_count": len(report.visitors),
         "organisations": organisations(report),
-        "sections": sections(report),
-        "answered": len(report.contributions),
+        "questions": _unattributed(q for v in report.visitors for q in v.questions),
+        "points": all_points(report),
+        "adoptions": adoptions(report),
+        "answered": len(contributors(report)),
         "assembled_at": report.assembled_at,
     }
 

@@ -115,6 +115,10 @@ def on_communication(detail: TimerFired) -> int:
     if build is None:
         logger.warning("no email for communication", extra={"kind": kind})
         return 0
+    if kind in LEARNING_POINTS_KINDS and stores().reports.find(visit_id) is not None:
+        # Points are closed once the report is assembled: asking for them would ask the impossible.
+        logger.info("report already assembled: no learning points asked", extra={"kind": kind})
+        return 0
     sent = 0
     for application in recipients(visit, kind):
         if already_sent(visit_id, kind, occasion, application.email):
@@ -123,6 +127,9 @@ def on_communication(detail: TimerFired) -> int:
                                    email=build(visit, application, kind), due_at=item.due_at,
                                    application_id=application.application_id)
     return sent
+
+
+LEARNING_POINTS_KINDS = ("learning_points_request", "learning_points_reminder")
 
 
 def recipients(visit: Visit, kind: str, apps: list[Application] | None = None) -> list[Application]:

@@ -155,7 +155,8 @@ def _deliver(visit: Visit, occasion: str) -> None:
         return
     item = _published(visit.visit_id)
     snapshot = _load(item)
-    if not domain.all_points(snapshot):
+    points = domain.all_points(snapshot)
+    if not points:
         # Nothing to tell the host: no report goes; the programme team hears why instead.
         alerts.empty_report(visit, len(snapshot.visitors), occasion)
         return
@@ -164,7 +165,7 @@ def _deliver(visit: Visit, occasion: str) -> None:
     email = outbound.compose(
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
         visitor_count=len(snapshot.visitors), organisation_count=len(domain.organisations(snapshot)),
-        points=domain.all_points(snapshot), adoptions=domain.adoptions(snapshot))
+        answered=len(domain.contributors(snapshot)), points=points, adoptions=domain.adoptions(snapshot))
     due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
     outbound.send_once(visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)

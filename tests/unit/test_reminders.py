@@ -364,3 +364,20 @@ def test_a_cancelled_visit_sends_cancellations_and_nothing_after(world):
     world.advance(START + timedelta(days=60))
     assert len(world.mailer.sent) == before
 
+
+
+def test_learning_points_are_asked_only_of_those_who_have_not_sent_them_and_never_after_the_report(world):
+    world.created()
+    world.stores.learning.submit_points(
+        LearningPoints(application_id=world.ids["alice"], visit_id=world.visit_id, organisation="Kent Police",
+                       points=["Sent on the day"], submitted_at=START + timedelta(hours=8)),
+        visits.find(world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id, application_id=world.ids["alice"],
+                                                             organisation="Kent Police"))
+    world.advance(START + timedelta(days=1))
+    assert [k for k in world.kinds_to("alice") if k.startswith("learning")] == []  # already answered
+    [request] = [e for e in world.to("bob") if "learning points" in e.subject.lower()]
+    assert "Please send yours before" in request.text
+    world.stores.reports.claim(world.visit_id, occasion="date1", claimed_at=START + timedelta(days=3),
+                               visit=visits.find(world.visit_id))
+    world.advance(START + timedelta(days=6))
+    assert "learning_points_reminder" not in world.kinds_to("bob")  # the report is assembled: points are closed

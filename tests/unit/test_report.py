@@ -47,14 +47,26 @@ def test_organisations_are_counted_case_insensitively():
     assert report.organisations(sample()) == [("Kent Police", 2), ("The Open University", 1)]
 
 
-def test_the_hosts_report_groups_points_and_questions_by_organisation():
-    kent, open_university = report.sections(sample())
-    assert kent.organisation == "Kent Police" and kent.visitors == 2
-    assert kent.questions == ["What does a wellbeing champion do?", "How is TRiM organised?"]
-    assert kent.points == ["Peer supporters <b>need</b> protected time", "Debriefs after every major incident",
-                           "Only for my own force"]
-    assert kent.adoptions == ["A rota of trained peer supporters"]
-    assert open_university.points == ["Wellbeing data belongs on the performance board"]
+def test_the_hosts_report_lists_points_together_so_no_one_s_can_be_told_apart():
+    # The Open University's lone visitor: grouped by organisation, their points would be theirs.
+    html, text = report.render_host_report(sample())
+
+    assert report.all_points(sample()) == ["Debriefs after every major incident", "Only for my own force",
+                                           "Peer supporters <b>need</b> protected time",
+                                           "Wellbeing data belongs on the performance board"]
+    assert "3 of the 3 visitors sent their key learning points" in text
+    lines = [line.strip() for line in text.splitlines()]
+    points = lines[lines.index("WHAT THE VISITORS LEARNT") + 4:][:4]
+    assert points == [f"- {p}" for p in report.all_points(sample())]
+    assert "The Open University" not in text.split("WHAT THE VISITORS LEARNT")[1]
+    assert "The Open University" not in html.split("What the visitors learnt")[1]
+
+
+def test_only_visitors_who_sent_points_are_counted_as_having_sent_them():
+    quiet = report.assemble(VISIT, VISITORS, CONTRIBUTIONS[:1], ASSEMBLED)
+
+    assert [v.name for v in report.contributors(quiet)] == ["Kim Kent"]
+    assert "1 of the 3 visitors sent their key learning points" in report.render_host_report(quiet)[1]
 
 
 def test_the_rendered_report_shows_markup_as_text_and_the_date_in_london():

@@ -331,3 +331,27 @@ def test_a_stale_impact_timer_sends_nothing(world):
     world.at(STARTS + timedelta(days=43))
     world.timer("impact_due", occasion="date0")
     assert world.mailer.sent == []
+
+
+def test_the_host_hears_how_many_sent_points_and_cannot_tell_whose_they_are(world):
+    world.at(STARTS + timedelta(days=2))
+    world.submit("a-kim", {"points": ["Zebra crossings of the mind", "Peer time is protected"]})
+    world.submit("a-orla", {"points": ["Measure what matters"], "will_adopt": "A wellbeing dashboard"})
+    world.at(STARTS + timedelta(days=14))
+    world.timer("report_due")
+
+    [email] = world.to_host()
+    assert "3 visitors from 2 organisations came; 2 of them sent their key learning points:" in email.text
+    listed = [line[2:] for line in email.text.splitlines() if line.startswith("- ")]
+    # One list in text order: the Open University's lone visitor's point is not set apart.
+    assert listed[:3] == ["Measure what matters", "Peer time is protected", "Zebra crossings of the mind"]
+    learnt = email.attachments[0].content.split("What the visitors learnt")[1]
+    assert "The Open University" not in learnt and "Kent Police" not in learnt
+    assert "2 of the 3 visitors sent their key learning points" in learnt
+
+
+def test_no_report_goes_to_the_host_when_no_one_sent_a_point(world):
+    world.at(STARTS + timedelta(days=14))
+    world.timer("report_due")
+
+    assert world.to_host() == []
