@@ -212,8 +212,8 @@ def _waitlist(organisations: list[_Organisation], limits: Limits, free: int) -> 
         why = _why_not_offered(org, limits, free)  # the same for the whole organisation
         for applicant in org.left:
             position = len(entries) + 1
-            entries.append(WaitlistEntry(applicant.application_id, applicant.organisation, position,
-                                         f"{why} {_place_in_line(position)}"))
+            # The position is its own field (and sentence of the email): the reason says only why.
+            entries.append(WaitlistEntry(applicant.application_id, applicant.organisation, position, why))
     return tuple(entries)
 
 
@@ -228,7 +228,7 @@ def _why_not_offered(org: _Organisation, limits: Limits, free: int) -> str:
         )
     if org.places == 0 and free > 0:
         return f"The visit has too few places left for a group of {_group(minimum)} from your organisation."
-    return "The visit is full."
+    return f"The visit is full: all {limits.capacity} places have been given out, in the order of priority."
 
 
 def _applicants(count: int) -> str:
@@ -237,15 +237,3 @@ def _applicants(count: int) -> str:
 
 def _group(minimum: int) -> str:
     return "2 colleagues (a pair)" if minimum == 2 else f"{minimum} colleagues"
-
-
-def _place_in_line(position: int) -> str:
-    return f"You are {_ordinal(position)} on the waiting list."
-
-
-def _ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"

@@ -81,6 +81,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "host_questions": {"calendar": False},
     "host_update": {"person": None, "substitute": None, "visitors": [], "reason": None, "calendar": None},
     "member_cancellation": {"reason": None, "any_holders": False},
+    "waitlist": {"applicant": None, "last_offer_at": None, "final": False},
+    "receipt": {"applicant": None},
     "learning_points_request": {"deadline": None},
     "learning_points_reminder": {"deadline": None},
     "report_to_host": {"adoptions": []},

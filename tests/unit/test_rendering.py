@@ -13,7 +13,7 @@ TEAM = ProgrammeTeam.of(name="Visits Team", email="visits@centre.example",
                         contact="Questions? Write to visits@centre.example or call 0113 496 0000.")
 
 VISIT = {
-    "title": "Staff wellbeing and resilience", "theme": "Wellbeing", "venue": "Force HQ, Preston",
+    "title": "Staff wellbeing and resilience", "theme": "Wellbeing", "venue": "Force HQ, Preston", "min_per_organisation": 2,
     "host": {"organisation": "Lancashire Constabulary", "contact_name": "Sam Host", "contact_email": "host@example.org"},
     "starts_at": datetime(2017, 1, 19, 10, tzinfo=timezone.utc), "ends_at": datetime(2017, 1, 19, 16, tzinfo=timezone.utc),
     "applications_close_at": datetime(2016, 12, 1, 12, tzinfo=timezone.utc),
@@ -126,13 +126,17 @@ def test_prep_call_reminder_carries_the_dial_in():
     assert "Tuesday 10 January 2017, 14:00 GMT" in subject
 
 
-def test_waitlist_gives_position_and_reason():
-    _, text, html = render_email("waitlist", **sample("waitlist"))
+def test_waitlist_gives_position_and_reason_once_and_says_who_comes_first():
+    last = datetime(2017, 1, 17, 10, tzinfo=timezone.utc)
+    subject, text, html = render_email("waitlist", **sample("waitlist", last_offer_at=last))
 
-    for part in (text, html):
-        assert "waiting list" in part and "position 3" in part
-    assert "Your organisation's places were all taken." in text
-    assert "Your organisation&#39;s places were all taken." in html
+    assert subject == "Waiting list for Staff wellbeing and resilience: you are number 3"
+    for part in (text, html.replace("&#39;", "'").replace("<strong>", "").replace("</strong>", "")):
+        assert "number 3 on the waiting list" in part
+        assert part.count("Your organisation's places were all taken.") == 1
+        assert "organisations that have had fewer places on this year's visits come first" in part
+        assert "Tuesday 17 January 2017, 10:00 GMT" in part and "we will write to say so" in part
+    assert text.count("waiting list") == 3  # where you are, who gets a freed place, withdrawing from it
 
 
 def test_each_follow_up_week_has_its_own_subject_text_and_prompt():
