@@ -4,7 +4,8 @@ Every application the person is the applicant of loses its personal fields (the 
 shared/domain/erasure.py); one that held or awaited a place is withdrawn by the same write (its
 ApplicationWithdrawn frees the place for the waiting list, as any withdrawal does) if the visit
 has not started. Their
-one-per-email guards go, the records of emails sent to them name the placeholder instead, and
+one-per-email guards go, the records of emails sent to them name the placeholder instead, the
+kept copies of those emails (for resending) are deleted, and
 each visit's report that named them is published again without them: their learning points stay,
 unattributed. Nothing is sent to an erased address (outbound.send_once).
 
@@ -42,6 +43,7 @@ def erase(email: str) -> int:
     for visit_id, application_ids in erased.items():
         for application_id in application_ids:
             stores().sent.readdress(visit_id, address, erasure.placeholder_email(application_id))
+        stores().extras.forget_copies(visit_id, address)
         reports.forget(visit_id, application_ids)
     return sum(len(ids) for ids in erased.values())
 

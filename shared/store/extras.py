@@ -25,6 +25,9 @@ def material_key(visit_id: str, filename: str) -> dict:
 class ExtrasStore(Protocol):
     def keep_copy(self, visit_id: str, kind: str, occasion: str, recipient: str, copy: dict) -> None: ...
     def copy(self, visit_id: str, kind: str, occasion: str, recipient: str) -> dict | None: ...
+    def forget_copies(self, visit_id: str, recipient: str) -> int:
+        """Delete the visit's kept copies of emails to `recipient` (an erased person: a copy holds
+        their address, name and what they were told); how many."""
     def register_material(self, visit_id: str, filename: str, entry: dict, event: DomainEvent) -> None: ...
     def material(self, visit_id: str) -> list[dict]:
         """The visit's registered files, by filename."""
@@ -36,6 +39,13 @@ class DynamoExtras:
 
     def copy(self, visit_id: str, kind: str, occasion: str, recipient: str) -> dict | None:
         return table.get(**copy_key(visit_id, kind, occasion, recipient))
+
+    def forget_copies(self, visit_id: str, recipient: str) -> int:
+        suffix = f"#{recipient.lower()}"
+        copies = [i for i in table.query(f"VISIT#{visit_id}", sk_prefix="COPY#") if i["sk"].endswith(suffix)]
+        for item in copies:
+            table.delete(item["pk"], item["sk"], must_exist=False)
+        return len(copies)
 
     def register_material(self, visit_id: str, filename: str, entry: dict, event: DomainEvent) -> None:
         table.put({**material_key(visit_id, filename), **entry}, event=event)
@@ -58,6 +68,15 @@ class MemoryExtras:
         with self._memory.lock:
             found = self._items.get((key["pk"], key["sk"]))
         return dict(found) if found else None
+
+    def forget_copies(self, visit_id: str, recipient: str) -> int:
+        suffix = f"#{recipient.lower()}"
+        with self._memory.lock:
+            copies = [k for k in self._items
+                      if k[0] == f"VISIT#{visit_id}" and k[1].startswith("COPY#") and k[1].endswith(suffix)]
+            for key in copies:
+                del self._items[key]
+        return len(copies)
 
     def register_material(self, visit_id: str, filename: str, entry: dict, event: DomainEvent) -> None:
         key = material_key(visit_id, filename)

@@ -61,3 +61,15 @@ def test_the_audit_trail_answers_newest_first_up_to_a_limit(stores):
                                        method="POST", route="/visits", status=201))
     assert [e.request_id for e in stores.audit.latest(3)] == ["r4", "r3", "r2"]
     assert len(stores.audit.latest(100)) == 5
+
+
+def test_kept_copies_of_emails_to_an_erased_person_are_forgotten_and_others_kept(stores):
+    copy = {"subject": "A place for you", "text": "Hello Sam Smith", "to": ["sam@essex.example"]}
+    stores.extras.keep_copy("v1", "offer", "d1", "Sam@Essex.example", copy)
+    stores.extras.keep_copy("v1", "visit_reminder_1d", "d1", "sam@essex.example", copy)
+    stores.extras.keep_copy("v1", "host_questions", "d1", "kim@kent.example", {**copy, "to": ["kim@kent.example"]})
+    assert stores.extras.forget_copies("v1", "sam@essex.example") == 2
+    assert stores.extras.copy("v1", "offer", "d1", "sam@essex.example") is None
+    assert stores.extras.copy("v1", "visit_reminder_1d", "d1", "sam@essex.example") is None
+    assert stores.extras.copy("v1", "host_questions", "d1", "kim@kent.example")["to"] == ["kim@kent.example"]
+    assert stores.extras.forget_copies("v1", "sam@essex.example") == 0
