@@ -96,3 +96,28 @@ def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws)
 
     assert answer["fired"] == 620 and answer["backlog"] == 0
     assert [t["timer_id"] for p in timer_items.all_partitions() for t in table.query(p)] == ["expiry#later"]
+
+
+def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_rest(aws):
+    from dataclasses import dataclass
+
+    from functions.sweep.handler import BATCH
+    from functions.sweep.handler import handler as sweep
+
+    @dataclass
+    class LateContext(Context):
+        def get_remaining_time_in_millis(self) -> int:
+            return 1_000  # the run began late: less than the spare time is left
+
+    now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    clock.use(FixedClock(now))
+    try:
+        for index in range(BATCH + 20):
+            stores().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
+        answer = sweep({}, LateContext())
+        again = sweep({}, LateContext())
+    finally:
+        clock.use(clock.SystemClock())
+
+    assert answer["fired"] == BATCH and answer["backlog"] == 20  # progress, and the rest counted
+    assert again["fired"] == 20 and again["backlog"] == 0
