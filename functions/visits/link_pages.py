@@ -91,27 +91,32 @@ def form_body(action: str, form: Form) -> dict:
 
 # --- pages ------------------------------------------------------------------------------------
 
-def describe(resolve: Callable[[], Link]) -> Response:
-    """GET: the page for a link (never performing it), or the page of an unknown or expired link."""
+def _opened(resolve: Callable[[], Link]) -> tuple[Link, dict] | Response:
+    """The link and its page's context, or the page of an unknown, expired or no longer usable link."""
     try:
         link = resolve()
-        context = _context(link)
+        return link, _context(link)
     except LinkExpired as error:
         return problem(error, context=_context_if_any(error.link))
     except ProgrammeError as error:
         return problem(error)
+
+
+def describe(resolve: Callable[[], Link]) -> Response:
+    """GET: the page for a link (never performing it), or the page of an unknown or expired link."""
+    opened = _opened(resolve)
+    if isinstance(opened, Response):
+        return opened
+    link, context = opened
     return _page(200, link, context, form={}, errors={})
 
 
 def perform(resolve: Callable[[], Link], form: Form, run: Callable[[Link, dict], tuple[int, dict]]) -> Response:
     """POST from the page's form: the result page, the form again with its errors, or a problem page."""
-    try:
-        link = resolve()
-        context = _context(link)
-    except LinkExpired as error:
-        return problem(error, context=_context_if_any(error.link))
-    except ProgrammeError as error:
-        return problem(error)
+    opened = _opened(resolve)
+    if isinstance(opened, Response):
+        return opened
+    link, context = opened
     if link.action == "learning_points" and "more" in form:  # "Add another point": nothing is sent yet
         return _page(200, link, context, form=form, errors={}, extra_point=True)
     try:
