@@ -120,8 +120,9 @@ def answer(visit_id: str) -> dict:
 # --- running ----------------------------------------------------------------------------
 
 def offer_deadline(visit: Visit, now: datetime) -> datetime:
-    """7 days to confirm, and at the latest 2 days before the visit (a late first allocation: the start)."""
-    deadline = now + OFFER_WINDOW
+    """7 days to confirm, and at the latest 2 days before the visit (a late first allocation: the start);
+    to the whole second, as the offer email and the API state it."""
+    deadline = now.replace(microsecond=0) + OFFER_WINDOW
     if visit.starts_at is not None:
         deadline = min(deadline, visit.starts_at - LAST_OFFER_BEFORE_VISIT)
         if deadline <= now:

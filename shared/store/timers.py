@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from shared import clock
@@ -46,13 +46,22 @@ class TimerStore(Protocol):
         """Remove a due timer (its TimerFired follows); False when another sweep already did."""
 
 
+def _due_iso(timer: Timer) -> str:
+    """The due time to the second, rounded up: a timer must never fire before the moment it stands
+    for (an offer made at 09:00:00.48 would otherwise be looked at, and left, at 09:00:00)."""
+    due = timer.due_at
+    if due.microsecond:
+        due = due.replace(microsecond=0) + timedelta(seconds=1)
+    return clock.iso(due)
+
+
 def _sort_key(timer: Timer) -> str:
-    return f"{clock.iso(timer.due_at)}#{timer.timer_id}"
+    return f"{_due_iso(timer)}#{timer.timer_id}"
 
 
 def _item(timer: Timer) -> dict:
     return {"pk": partition_of(timer.timer_id), "sk": _sort_key(timer), "kind": timer.kind, "timer_id": timer.timer_id,
-            "due_at": clock.iso(timer.due_at), "payload": timer.payload}
+            "due_at": _due_iso(timer), "payload": timer.payload}
 
 
 def item_of(timer: Timer) -> dict:

@@ -81,6 +81,13 @@ def test_due_timers_in_due_order_and_the_same_timer_twice_is_one(stores):
     assert [t.timer_id for t in stores.timers.due(T0 + timedelta(days=1), limit=1)] == ["close#v1"]
 
 
+def test_a_timer_due_part_way_through_a_second_is_not_due_before_it(stores):
+    stores.timers.schedule(Timer("offer_expiry", T0 + timedelta(microseconds=480_149), "expiry#a1"))
+    assert stores.timers.due(T0) == []  # the sweep at 09:00:00 would find the offer still open
+    [due] = stores.timers.due(T0 + timedelta(seconds=1))
+    assert due.timer_id == "expiry#a1" and stores.timers.fire(due)
+
+
 def test_a_timer_fires_once(stores):
     timer = Timer("applications_close", T0, "close#v1", {"visit_id": "v1"})
     stores.timers.schedule(timer)

@@ -265,6 +265,21 @@ def test_an_unconfirmed_offer_expires_after_seven_days_and_the_place_is_offered_
     assert world.confirm(lapsing)[0] == 409
 
 
+def test_an_offer_made_part_way_through_a_second_lapses_at_the_first_sweep_from_its_deadline(world):
+    """Allocated at 18:00:00.48, the offer lapses at the sweep on the hour of its deadline a week later,
+    not an hour after (nor never: a timer stamped to the second once fired before the deadline it checks)."""
+    visit_id = world.visit()
+    lapsing, _ = world.apply(visit_id, "Kent Police", 2)  # a pair: a lone applicant would wait
+    world.at(NOW + timedelta(hours=1, microseconds=480_149))
+    world.allocate(visit_id)
+    offered = applications.find(lapsing.application_id)
+    assert offered.offer_expires_at == NOW + timedelta(days=7, hours=1)  # whole seconds, as the email says
+
+    world.sweep(NOW + timedelta(days=7, hours=1))
+
+    assert world.status(lapsing) == "expired"
+
+
 # --- confirming ----------------------------------------------------------------------------------
 
 def test_confirming_twice_answers_confirmed_with_one_event_and_after_expiry_is_refused(world):
