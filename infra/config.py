@@ -17,6 +17,12 @@ STACK_NAME = "PeerLearningVisits"
 SERVICE_NAME = "peer-learning-visits"
 METRICS_NAMESPACE = "PeerLearningVisits"
 
+
+def pascal(name: str) -> str:
+    """A topology name as construct ids and output keys spell it ("allocation-run" -> "AllocationRun");
+    the stack names its constructs and outputs with it, and the operator tools find them by it."""
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+
 # Personal data: 12 months after a visit's follow-up ends (shared/domain/retention.py); the bucket's
 # objects (reports, material) expire as long after they were written.
 DEFAULT_RETENTION_DAYS = 365

@@ -23,15 +23,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from infra.config import STACK_NAME
+from infra.config import STACK_NAME, pascal
 from shared import topology
 from shared.auth import COORDINATORS
 
 BATCH = 10  # SQS's most per receive/send/delete
-
-
-def pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import pytest
 from infra.config import EXAMPLE_CONTEXT, REQUIRED, MissingContext
 from infra.mail import CONFIGURATION_SET_NAME
 from shared import topology
+from shared.observability import metrics
 from tests.infra.conftest import CONTEXT, synthesize
 from tests.infra.test_stack import function_ids, logical_id
 
@@ -215,11 +216,28 @@ def test_a_sweep_that_stops_running_raises_the_heartbeat_alarm(synthesized):
     assert heartbeat["Period"] * heartbeat["EvaluationPeriods"] > 3600  # longer than the sweep's period
 
 
+def test_a_sweep_that_falls_behind_two_runs_in_a_row_raises_the_backlog_alarm(synthesized):
+    backlog = alarms(synthesized)["SweepBacklog"]
+    sweep = synthesized.resources[function_ids(synthesized)["sweep"]]["Properties"]["Environment"]["Variables"]
+    # What the sweep emits (functions/sweep/handler.py): Powertools' EMF under the functions' namespace,
+    # with the one `service` dimension Powertools adds.
+    assert (backlog["Namespace"], backlog["MetricName"]) == (sweep["POWERTOOLS_METRICS_NAMESPACE"], "TimersBacklog")
+    assert backlog["Dimensions"] == [{"Name": "service", "Value": sweep["POWERTOOLS_SERVICE_NAME"]}]
+    assert (metrics.namespace, metrics.service) == (backlog["Namespace"], sweep["POWERTOOLS_SERVICE_NAME"])
+    # Any timer left behind (> 0), in each of two consecutive hourly runs.
+    assert backlog["ComparisonOperator"] == "GreaterThanThreshold" and backlog["Threshold"] == 0
+    assert backlog["Period"] == 3600 and backlog["EvaluationPeriods"] == 2
+    assert backlog["Statistic"] == "Maximum"
+    # A run that did not happen is the heartbeat's alarm, not this one's.
+    assert backlog["TreatMissingData"] == "notBreaching"
+
+
 def test_the_dashboard_shows_every_alarm_and_the_service_at_a_glance(synthesized):
     dashboard = only(synthesized.of_type("AWS::CloudWatch::Dashboard"))
     body = json.dumps(dashboard["DashboardBody"])
     for alarm in synthesized.stack.alarms.values():
         assert logical_id(synthesized, alarm) in body
-    for metric in ("5XXError", "Errors", "IteratorAge", "ApproximateAgeOfOldestMessage", "Bounce", "Invocations"):
+    for metric in ("5XXError", "Errors", "IteratorAge", "ApproximateAgeOfOldestMessage", "Bounce", "Invocations",
+                   "TimersBacklog"):
         assert metric in body
     assert "DashboardName" in synthesized.outputs

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from infra.app import CDK_JSON, cdk_json_context
-from infra.config import EXAMPLE_CONTEXT
+from infra.config import EXAMPLE_CONTEXT, pascal
 from infra.layer import LOCK_FILE, RUNTIME_PROVIDED, check_lock
 from shared import table_schema, topology
 from shared.auth import COORDINATORS
@@ -353,10 +353,6 @@ def expected_grants(synth, spec) -> dict[str, set[str]]:
         expected[logical_id(synth, stack.stream_dlq)] = {"sqs:SendMessage", "sqs:GetQueueAttributes",
                                                          "sqs:GetQueueUrl"}
     return expected
-
-
-def pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
 @pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.name)

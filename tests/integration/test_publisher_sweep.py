@@ -98,7 +98,7 @@ def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws)
     assert [t["timer_id"] for p in timer_items.all_partitions() for t in table.query(p)] == ["expiry#later"]
 
 
-def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_rest(aws):
+def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_rest(aws, monkeypatch, capsys):
     from dataclasses import dataclass
 
     from functions.sweep.handler import BATCH
@@ -109,6 +109,7 @@ def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_r
         def get_remaining_time_in_millis(self) -> int:
             return 1_000  # the run began late: less than the spare time is left
 
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
     clock.use(FixedClock(now))
     try:
@@ -121,3 +122,10 @@ def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_r
 
     assert answer["fired"] == BATCH and answer["backlog"] == 20  # progress, and the rest counted
     assert again["fired"] == 20 and again["backlog"] == 0
+    # The backlog as CloudWatch gets it (EMF on stdout), which the stack's SweepBacklog alarm watches
+    # (tests/infra/test_operations.py checks the alarm's namespace, name and dimension are these).
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    backlogs = [(sum(m["TimersBacklog"]) if isinstance(m["TimersBacklog"], list) else m["TimersBacklog"], m["service"])
+                for m in emitted]
+    assert backlogs == [(20, "peer-learning-visits"), (0, "peer-learning-visits")]
+    assert {d["Namespace"] for m in emitted for d in m["_aws"]["CloudWatchMetrics"]} == {"PeerLearningVisits"}
