@@ -1,11 +1,15 @@
 """Event source mappings, as Lambda runs them: the table's stream → publisher, each queue → its consumer.
 
-Both report partial batch failures (`batchItemFailures`): a stream batch is retried from the
-first failed record, `STREAM_RETRIES` times; then that one record is set aside (as the CDK app's
-mapping bisects a failing batch down to the record that fails) and its description goes to the
-stream's on-failure queue, and the records after it go on: one record that cannot be processed,
-or even read, never stops the others. Failed queue messages become visible again at once and
-SQS's redrive policy moves them to the DLQ after `maxReceiveCount` receives.
+Both read their policy from `shared/topology.py`, as the CDK app does, and both honour partial batch
+failures (`batchItemFailures`). A stream batch is retried from its first failed record (records
+before it are done, and the rest start their retries afresh). A batch that made no progress (the
+function raised, its report was unusable, or its very first record failed) spends one of its
+`retry_attempts`; with `bisect_on_error` it is then split in two and each half retried on its own,
+so a poison record ends up alone and only it is set aside once its retries are spent (without
+bisecting, the whole batch is). What is set aside is described, as Lambda's on-failure record is,
+on the stream's on-failure queue, and the records after it go on: one record that cannot be
+processed, or even read, never stops the others. Failed queue messages become visible again at once
+and SQS's redrive policy moves them to the DLQ after `maxReceiveCount` receives.
 """
 from __future__ import annotations
 
@@ -24,8 +28,6 @@ from shared.adapters import faults
 log = logging.getLogger("local.sources")
 
 # As the CDK app's event source mappings (shared/topology.py).
-STREAM_BATCH_SIZE = topology.STREAM_DELIVERY.batch_size
-STREAM_RETRIES = topology.STREAM_DELIVERY.retry_attempts
 QUEUE_BATCH_SIZE = topology.QUEUE_DELIVERY.batch_size
 
 
@@ -60,15 +62,16 @@ class StreamSource:
     """The main table's stream feeding one function (the publisher); `failure_queue_url` gets what fails."""
 
     def __init__(self, emulator: Emulator, runtime: Runtime, function: str, stream_arn: str,
-                 failure_queue_url: str | None = None) -> None:
+                 failure_queue_url: str | None = None,
+                 policy: topology.StreamDelivery = topology.STREAM_DELIVERY) -> None:
         self.emulator, self.runtime, self.function, self.stream_arn = emulator, runtime, function, stream_arn
-        self.failure_queue_url = failure_queue_url
+        self.failure_queue_url, self.policy = failure_queue_url, policy
         self._streams = emulator.client("dynamodbstreams")
         self._sqs = emulator.client("sqs")
         shard = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
         self._shard_id = shard["ShardId"]
         self._next_sequence = int(shard["SequenceNumberRange"]["StartingSequenceNumber"])
-        self.dropped = 0  # records set aside (each described on the failure queue)
+        self.dropped = 0  # records set aside (each batch of them described on the failure queue)
 
     def poll(self) -> int:
         """Deliver one batch of new records; how many there were."""
@@ -76,13 +79,13 @@ class StreamSource:
         if high_water is not None and high_water <= self._next_sequence:
             return 0
         try:
-            records = self._read(STREAM_BATCH_SIZE)
+            records = self._read(self.policy.batch_size)
         except Exception:  # noqa: BLE001 - one record the stream cannot hand over must not stop the rest
             try:
                 records = self._read(1)
             except Exception:  # noqa: BLE001
                 log.exception("%s: stream record %d cannot be read", self.function, self._next_sequence)
-                self._set_aside(self._next_sequence, "the record could not be read from the stream")
+                self._set_aside([str(self._next_sequence)], "the record could not be read from the stream", 0)
                 self._next_sequence += 1
                 return 1
         if not records:
@@ -110,44 +113,54 @@ class StreamSource:
         out.setdefault("awsRegion", env.REGION)
         return out
 
-    def _deliver(self, records: list[dict]) -> None:
-        pending, attempts = records, 0
+    def _deliver(self, records: list[dict], retries: int = 0) -> None:
+        """Hand `records` to the function until each is done or set aside (see the module's docstring);
+        `retries`: how many of its retries this batch has already spent."""
+        pending = records
         while pending:
-            attempts += 1
-            try:
-                answer = self.runtime.invoke(self.function, {"Records": pending})
-                failed = _failed_ids(answer, [r["dynamodb"]["SequenceNumber"] for r in pending])
-            except Exception:  # noqa: BLE001 - Lambda retries the whole batch
-                log.exception("%s failed on a stream batch of %d (attempt %d)", self.function, len(pending), attempts)
-                failed = None
-            if failed is not None and not failed:
+            done = self._invoke(pending)
+            if done == len(pending):
                 return
-            if failed:  # retry from the first failed record (the checkpoint); progress earns fresh retries
-                first = min(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
-                if first > 0:
-                    pending, attempts = pending[first:], 1
-            if attempts <= STREAM_RETRIES:
+            if done:  # the checkpoint moves past the records done; the rest is retried with fresh retries
+                pending, retries = pending[done:], 0
                 continue
-            if failed is None and len(pending) > 1:
-                for record in pending:  # the whole batch kept failing: one at a time finds the culprit
-                    self._deliver([record])
+            if retries >= self.policy.retry_attempts:
+                self._set_aside([r["dynamodb"]["SequenceNumber"] for r in pending],
+                                f"{self.function} failed it {retries + 1} times", retries + 1)
                 return
-            self._set_aside(int(pending[0]["dynamodb"]["SequenceNumber"]),
-                            f"{self.function} failed it {STREAM_RETRIES + 1} times")
-            pending, attempts = pending[1:], 0
+            retries += 1
+            if self.policy.bisect_on_error and len(pending) > 1:
+                half = (len(pending) + 1) // 2
+                self._deliver(pending[:half], retries)
+                self._deliver(pending[half:], retries)
+                return
 
-    def _set_aside(self, sequence_number: int, reason: str) -> None:
-        """Lambda's on-failure record for a stream batch of one: where to find it, not the record itself."""
-        self.dropped += 1
-        log.error("%s: stream record %d set aside: %s", self.function, sequence_number, reason)
+    def _invoke(self, records: list[dict]) -> int:
+        """One invocation: how many records, from the first, it got done (all of them, or up to its
+        first reported failure; none when it raised or its report is unusable)."""
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        try:
+            failed = _failed_ids(self.runtime.invoke(self.function, {"Records": records}), numbers)
+        except Exception:  # noqa: BLE001 - Lambda retries the whole batch
+            log.exception("%s failed on a stream batch of %d", self.function, len(records))
+            return 0
+        if failed is None:
+            return 0
+        return next((index for index, number in enumerate(numbers) if number in failed), len(numbers))
+
+    def _set_aside(self, sequence_numbers: list[str], reason: str, invocations: int) -> None:
+        """Lambda's on-failure record for a batch it gives up on: where to find it, not the records themselves."""
+        self.dropped += len(sequence_numbers)
+        log.error("%s: stream records %s..%s set aside: %s", self.function, sequence_numbers[0],
+                  sequence_numbers[-1], reason)
         if not self.failure_queue_url:
             return
         self._sqs.send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps({
             "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function,
-                               "approximateInvokeCount": STREAM_RETRIES + 1},
+                               "approximateInvokeCount": invocations},
             "responseContext": {"functionError": reason},
-            "DDBStreamBatchInfo": {"shardId": self._shard_id, "startSequenceNumber": str(sequence_number),
-                                   "endSequenceNumber": str(sequence_number), "batchSize": 1,
+            "DDBStreamBatchInfo": {"shardId": self._shard_id, "startSequenceNumber": sequence_numbers[0],
+                                   "endSequenceNumber": sequence_numbers[-1], "batchSize": len(sequence_numbers),
                                    "streamArn": self.stream_arn},
         }))
 

@@ -101,7 +101,7 @@ class StreamDelivery:
 
     batch_size: int = 100                 # records per invocation (Lambda's default for DynamoDB streams)
     retry_attempts: int = 10              # retries of a failing batch, then its records go to the DLQ
-    bisect_on_error: bool = True          # a batch that fails as a whole is split in two and each half retried
+    bisect_on_error: bool = True          # a batch that makes no progress is split in two and each half retried
     dlq_retention: timedelta = timedelta(days=14)
 
 

@@ -9,7 +9,7 @@ import pytest
 from local.apigateway import RouteTable, bearer_token, http_answer, stringify_claims
 from local.scheduler import MovedBackwards, Scheduler, occurrences
 from local.sources import StreamSource
-from shared.topology import EVENT_SOURCE, ROUTES, RULES, Route, Schedule
+from shared.topology import EVENT_SOURCE, ROUTES, RULES, STREAM_DELIVERY, Route, Schedule, StreamDelivery
 
 T0 = datetime(2030, 1, 1, 0, 30, tzinfo=timezone.utc)
 
@@ -106,14 +106,15 @@ def test_rule_patterns_come_from_the_declaration():
 
 
 class FakeStreamRuntime:
-    """The publisher as Lambda sees it: fails the records in `poison` (partially, or by raising)."""
+    """The publisher as Lambda sees it: fails the records in `poison` (partially, or by raising); keeps
+    each batch it was given."""
 
     def __init__(self, poison: set[str], raising: bool = False) -> None:
-        self.poison, self.raising, self.delivered, self.calls = poison, raising, [], 0
+        self.poison, self.raising, self.delivered, self.batches = poison, raising, [], []
 
     def invoke(self, function, event):
-        self.calls += 1
         numbers = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+        self.batches.append(numbers)
         bad = [n for n in numbers if n in self.poison]
         if bad and self.raising:
             raise RuntimeError("the whole batch failed")
@@ -122,11 +123,16 @@ class FakeStreamRuntime:
         return {"batchItemFailures": [{"itemIdentifier": n} for n in numbers[len(good_before):]]}
 
 
-def stream_source(runtime) -> StreamSource:
+def stream_source(runtime, policy: StreamDelivery = STREAM_DELIVERY) -> StreamSource:
     source = object.__new__(StreamSource)  # no emulator: only the delivery logic is under test
-    source.runtime, source.function, source.dropped, source.set_aside = runtime, "publisher", 0, []
-    source._set_aside = lambda number, reason: source.set_aside.append(number)
+    source.runtime, source.function, source.dropped, source.policy = runtime, "publisher", 0, policy
+    source.set_aside = []
+    source._set_aside = lambda numbers, reason, invocations: source.set_aside.append((numbers[0], numbers[-1]))
     return source
+
+
+def records(first: int, last: int) -> list[dict]:
+    return [{"dynamodb": {"SequenceNumber": str(n)}} for n in range(first, last + 1)]
 
 
 @pytest.mark.parametrize("raising", [False, True])
@@ -134,7 +140,48 @@ def test_a_stream_record_that_keeps_failing_is_set_aside_and_never_stops_the_oth
     runtime = FakeStreamRuntime({"3"}, raising=raising)
     source = stream_source(runtime)
 
-    source._deliver([{"dynamodb": {"SequenceNumber": str(n)}} for n in range(1, 7)])
+    source._deliver(records(1, 6))
 
-    assert source.set_aside == [3]
+    assert source.set_aside == [("3", "3")]
     assert runtime.delivered == ["1", "2", "4", "5", "6"]
+
+
+def test_a_failing_stream_batch_is_bisected_down_to_its_poison_record_which_alone_goes_to_the_dlq():
+    # As the CDK app's mapping (BisectBatchOnFunctionError): a batch that fails as a whole is split in
+    # two and each half retried; each split spends one of the records' retries.
+    policy = StreamDelivery(batch_size=8, retry_attempts=4, bisect_on_error=True)
+    runtime = FakeStreamRuntime({"6"}, raising=True)
+    source = stream_source(runtime, policy)
+
+    source._deliver(records(1, 8))
+
+    halves = [["1", "2", "3", "4", "5", "6", "7", "8"], ["1", "2", "3", "4"], ["5", "6", "7", "8"],
+              ["5", "6"], ["5"], ["6"]]
+    assert runtime.batches[:len(halves)] == halves
+    # Three splits were three retries: the poison record alone has the fourth, then it is set aside.
+    assert runtime.batches[len(halves):] == [["6"], ["7", "8"]]
+    assert source.set_aside == [("6", "6")]
+    assert runtime.delivered == ["1", "2", "3", "4", "5", "7", "8"]
+
+
+def test_without_bisecting_a_failing_stream_batch_is_retried_whole_then_set_aside_whole():
+    policy = StreamDelivery(batch_size=4, retry_attempts=2, bisect_on_error=False)
+    runtime = FakeStreamRuntime({"2"}, raising=True)
+    source = stream_source(runtime, policy)
+
+    source._deliver(records(1, 4))
+
+    assert runtime.batches == [["1", "2", "3", "4"]] * 3  # the first try and two retries
+    assert source.set_aside == [("1", "4")] and runtime.delivered == []
+
+
+def test_a_reported_failure_retries_from_that_record_and_progress_earns_fresh_retries():
+    policy = StreamDelivery(batch_size=6, retry_attempts=3, bisect_on_error=True)
+    runtime = FakeStreamRuntime({"3", "5"})
+    source = stream_source(runtime, policy)
+
+    source._deliver(records(1, 6))
+
+    assert runtime.batches[:2] == [["1", "2", "3", "4", "5", "6"], ["3", "4", "5", "6"]]
+    assert source.set_aside == [("3", "3"), ("5", "5")]
+    assert runtime.delivered == ["1", "2", "4", "6"]
