@@ -14,6 +14,7 @@ import jwt
 from local import env
 from local.apigateway import HttpAnswer, RouteTable, bearer_token, http_answer, json_answer, proxy_event
 from local.clock import VirtualClock
+from local.controls import Controls
 from local.emulation import MOTO_LOCK, Emulator
 from local.runtime import Runtime
 from local.scheduler import Scheduler
@@ -40,6 +41,8 @@ def load_topology(topology: Any = None) -> Any:
 
 class LocalStack:
     """Start with `start()` (or as a context manager); one per process (moto's mock is global)."""
+
+    token_lifetime_seconds = TOKEN_LIFETIME_SECONDS
 
     def __init__(self, topology: Any = None, *, host: str = "127.0.0.1", port: int = 3000,
                  now: datetime | None = None, pump_interval: float = PUMP_INTERVAL,
@@ -89,7 +92,7 @@ class LocalStack:
         self.queues = [QueueSource(self.emulator, self.runtime, queue) for queue in resources.queues.values()]
         self.scheduler = Scheduler(self.topology.SCHEDULES, self.clock, self.runtime.invoke, self.settle,
                                    resources.rule_arns)
-        self.server.attach(self)
+        self.server.attach(self, Controls(self))
         self._spawn("local-http", lambda: self.server.serve_forever(poll_interval=0.1))
         self._spawn("local-pump", self._pump_forever)
         self._spawn("local-ticker", self._tick_forever)
