@@ -187,8 +187,14 @@ CONSOLE_ROUTES = _pages(
     ("POST", "/console/visits/{visit_id}/allocation"), ("POST", "/console/visits/{visit_id}/cancel"),
     ("POST", "/console/visits/{visit_id}/hidden-points"),
     ("POST", "/console/applications/{application_id}/withdraw"),
+    ("POST", "/console/visits/{visit_id}/attendance"), ("POST", "/console/visits/{visit_id}/resend"),
+    ("GET", "/console/applications/{application_id}/substitute"),
+    ("POST", "/console/applications/{application_id}/substitute"),
+    ("POST", "/console/applications/{application_id}/reissue"),
     ("GET", "/members"), ("GET", "/members/visits/{visit_id}/apply"), ("POST", "/members/visits/{visit_id}/apply"),
     ("POST", "/members/applications/{application_id}/withdraw"),
+    ("GET", "/members/applications/{application_id}/substitute"),
+    ("POST", "/members/applications/{application_id}/substitute"),
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -12,7 +12,7 @@ from functions.console.web import form_of, link, page, query, redirect, signed_i
 from shared.errors import Conflict, Invalid
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
-from shared.services import intake, overview, visits
+from shared.services import applications, intake, overview, substitution, visits
 
 router = APIGatewayRouter()
 
@@ -27,13 +27,18 @@ def _may_act(application, caller) -> bool:
     return caller.email in (application.submitted_by.lower(), application.email.lower())
 
 
+def _may_substitute(application, caller) -> bool:
+    return caller.email == application.submitted_by.lower() and application.holds_place
+
+
 @router.get("/members", include_in_schema=False)
 def members_home():
     session = signed_in(router)
     done = DONE.get(query(router, "done"))
     applied = overview.organisation_applications(session.caller.organisation) if session.caller.organisation else []
     return page("members/home.html", session, section="members", open_visits=overview.open_visits(), applied=applied, done=done,
-                may_act=lambda a: _may_act(a, session.caller))
+                may_act=lambda a: _may_act(a, session.caller),
+                may_substitute=lambda a: _may_substitute(a, session.caller))
 
 
 @router.get("/members/visits/<visit_id>/apply", include_in_schema=False)
@@ -67,3 +72,29 @@ def withdraw(application_id: Annotated[str, Path()]):
     intake.withdraw(application_id, session.caller)
     return redirect(link("/members", done="withdrawn") + "#applications")
 
+
+
+@router.get("/members/applications/<application_id>/substitute", include_in_schema=False)
+def substitute_form(application_id: Annotated[str, Path()]):
+    session = signed_in(router)
+    return _substitute_page(session, applications.find(application_id), forms.person_values(), {}, 200)
+
+
+@router.post("/members/applications/<application_id>/substitute", include_in_schema=False)
+def substitute(application_id: Annotated[str, Path()]):
+    session = signed_in(router)
+    form = form_of(router, session)
+    application = applications.find(application_id)
+    try:
+        substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
+    except Invalid as error:
+        return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
+    return redirect(link("/members", done="substituted") + "#applications")
+
+
+def _substitute_page(session, application, values: dict, errors: dict, status: int):
+    applications.authorize(application, session.caller, action="substitute", applicant=False, links=False)
+    return page("console/substitute.html", session, status=status, application=application,
+                visit=visits.find(application.visit_id), values=values, errors=errors,
+                action=link(f"/members/applications/{application.application_id}/substitute"),
+                back=link("/members") + "#applications")

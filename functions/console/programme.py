@@ -18,7 +18,8 @@ from shared.errors import Invalid
 from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
-from shared.services import allocation, applications, intake, overview, reports, visits
+from shared.services import (allocation, applications, attendance, intake, overview, reports, resend, substitution,
+                             visits)
 
 router = APIGatewayRouter()
 
@@ -33,7 +34,8 @@ DONE = {
     "attendance": "Attendance was recorded.",
     "substituted": "The place was handed to the colleague, who is being told.",
     "material": "The background material was uploaded.",
-    "resent": "The email was sent again.",
+    "resent": "The email was sent again, with fresh links.",
+    "reissued": "Fresh links were sent to the visitor.",
 }
 
 
@@ -125,7 +127,7 @@ def cancel_visit(visit_id: Annotated[str, Path()]):
     if first(form, "confirm") != "yes":
         return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
                     errors={"confirm": "Tick the box to confirm that the visit is to be cancelled"})
-    visits.cancel(visit_id)
+    visits.cancel(visit_id, first(form, "reason").strip() or None)
     return redirect(link(f"/console/visits/{visit_id}", done="cancelled"))
 
 
@@ -146,3 +148,63 @@ def withdraw(application_id: Annotated[str, Path()]):
     application = applications.find(application_id)
     intake.withdraw(application_id, session.caller)
     return redirect(link(f"/console/visits/{application.visit_id}", done="withdrawn") + "#applicants")
+
+
+# --- the programme team's tools for a real year (issue 12's services) ----------------------------
+
+@router.post("/console/visits/<visit_id>/attendance", include_in_schema=False)
+def record_attendance(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    body: dict[str, list[str]] = {"attended": [], "absent": []}
+    for name, values in form.items():
+        if name.startswith("attendance-") and values[0] in ("attended", "absent"):
+            body[values[0]].append(name.removeprefix("attendance-"))
+    try:
+        attendance.record(visit_id, body)
+    except Invalid as error:
+        return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
+                    errors={"attendance": "; ".join(error.fields.values())})
+    return redirect(link(f"/console/visits/{visit_id}", done="attendance") + "#attendance")
+
+
+@router.get("/console/applications/<application_id>/substitute", include_in_schema=False)
+def substitute_form(application_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    return _substitute_page(session, applications.find(application_id), forms.person_values(), {}, 200)
+
+
+@router.post("/console/applications/<application_id>/substitute", include_in_schema=False)
+def substitute(application_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    application = applications.find(application_id)
+    try:
+        substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
+    except Invalid as error:
+        return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
+    return redirect(link(f"/console/visits/{application.visit_id}", done="substituted") + "#applicants")
+
+
+def _substitute_page(session, application, values: dict, errors: dict, status: int):
+    path = f"/console/applications/{application.application_id}/substitute"
+    return page("console/substitute.html", session, status=status, application=application,
+                visit=visits.find(application.visit_id), values=values, errors=errors, action=link(path),
+                back=link(f"/console/visits/{application.visit_id}") + "#applicants")
+
+
+@router.post("/console/visits/<visit_id>/resend", include_in_schema=False)
+def resend_email(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form = form_of(router, session)
+    resend.resend(visit_id, first(form, "kind"), first(form, "occasion"), first(form, "to"))
+    return redirect(link(f"/console/visits/{visit_id}", done="resent") + "#timeline")
+
+
+@router.post("/console/applications/<application_id>/reissue", include_in_schema=False)
+def reissue_links(application_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    form_of(router, session)
+    application = applications.find(application_id)
+    resend.reissue(application_id)
+    return redirect(link(f"/console/visits/{application.visit_id}", done="reissued") + "#applicants")

@@ -45,6 +45,7 @@ class VisitDetail:
     timeline: list[dict]
     report: dict | None
     attention: list[attention.Attention]
+    now: datetime
     attended: dict[str, bool | None] = field(default_factory=dict)
 
 
@@ -117,6 +118,7 @@ def visit_detail(visit_id: str) -> VisitDetail:
         attention=attention.needs(visit, apps, now, allocated=allocated, points_sent=len(sent),
                                   attendance_recorded=_attendance_recorded(confirmed),
                                   report_published=report is not None),
+        now=now,
         attended={a.application_id: _attended(a) for a in confirmed},
     )
 
