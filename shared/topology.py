@@ -177,7 +177,11 @@ def _pages(*pages: tuple[str, str]) -> tuple[Route, ...]:
     return tuple(Route(method, path, "console", "public", forms=method == "POST") for method, path in pages)
 
 
-CONSOLE_ROUTES = _pages(
+# A file upload from the visit's page: multipart, checked by the console function itself.
+CONSOLE_UPLOAD_BYTES = 6 * 1024 * 1024   # one file of at most 5 MB, and the form around it
+
+CONSOLE_ROUTES = (Route("POST", "/console/visits/{visit_id}/material", "console", "public", body="raw",
+                        max_body_bytes=CONSOLE_UPLOAD_BYTES),) + _pages(
     ("GET", "/console/sign-in"), ("GET", "/console/callback"), ("POST", "/console/sign-out"),
     ("GET", "/console/signed-out"),
     ("GET", "/console"), ("GET", "/console/ledger.csv"),

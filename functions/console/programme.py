@@ -12,14 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
-from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in
+from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in, upload_of
 from shared.domain.ledger_chart import svg
-from shared.errors import Invalid
+from shared.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaType
+from shared.http import raw_body
 from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
-from shared.services import (allocation, applications, attendance, intake, overview, reports, resend, substitution,
-                             visits)
+from shared.services import (allocation, applications, attendance, intake, material, overview, reports, resend,
+                             substitution, visits)
 
 router = APIGatewayRouter()
 
@@ -208,3 +209,22 @@ def reissue_links(application_id: Annotated[str, Path()]):
     application = applications.find(application_id)
     resend.reissue(application_id)
     return redirect(link(f"/console/visits/{application.visit_id}", done="reissued") + "#applicants")
+
+
+@router.post("/console/visits/<visit_id>/material", include_in_schema=False)
+def upload_material(visit_id: Annotated[str, Path()]):
+    session = signed_in(router, coordinator=True)
+    _, files = upload_of(router, session, raw_body(router))
+    problem = "Choose a file to upload" if not files else None
+    status = 422
+    for filename, content, content_type in files:
+        try:
+            material.upload(visit_id, filename.replace("\\", "/").rsplit("/", 1)[-1], content, content_type)
+        except Invalid as error:
+            problem = "; ".join(error.fields.values())
+        except (PayloadTooLarge, UnsupportedMediaType, Conflict) as error:
+            problem, status = error.message, error.status
+    if problem:
+        return page("console/visit.html", session, status=status, detail=overview.visit_detail(visit_id), done=None,
+                    errors={"material": problem[:1].upper() + problem[1:]})
+    return redirect(link(f"/console/visits/{visit_id}", done="material") + "#material")

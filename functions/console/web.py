@@ -7,6 +7,8 @@ redirect (303 after a POST, so a reload never repeats the action).
 """
 from __future__ import annotations
 
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -96,3 +98,27 @@ def csv_response(filename: str, text: str) -> Response:
     return Response(status_code=200, content_type="text/csv; charset=utf-8", body=text,
                     headers={"Content-Disposition": f'attachment; filename="{quote(filename)}"',
                              "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def upload_of(router: APIGatewayRouter, session: sessions.Session, raw: bytes) -> tuple[Form, list[tuple[str, bytes, str]]]:
+    """A posted multipart form (a file upload): its fields and its files (name, content, declared
+    type), once its CSRF token matches the session's (else 403)."""
+    content_type = next((v for k, v in router.current_event.headers.items() if k.lower() == "content-type"), "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise Forbidden("send the file with the page's form")
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    fields: Form = {}
+    files: list[tuple[str, bytes, str]] = []
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition") or ""
+        filename = part.get_filename()
+        content = part.get_payload(decode=True) or b""
+        if filename is not None:
+            if filename or content:
+                files.append((filename, content, part.get_content_type()))
+        else:
+            fields.setdefault(name, []).append(content.decode("utf-8", "replace"))
+    if not sessions.csrf_ok(session, first(fields, sessions.CSRF_FIELD)):
+        raise Forbidden("this form has expired or did not come from this site: go back, reload the page "
+                        "and try again")
+    return fields, files

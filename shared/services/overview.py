@@ -16,7 +16,7 @@ from shared.domain.ledger_chart import LedgerLine, LedgerTable, tabulate
 from shared.errors import NotFound
 from shared.models.application import Application
 from shared.models.visit import Visit
-from shared.services import allocation, applications, learning, reports, timeline, visits
+from shared.services import allocation, applications, learning, material, reports, timeline, visits
 from shared.store import stores
 
 
@@ -46,6 +46,7 @@ class VisitDetail:
     report: dict | None
     attention: list[attention.Attention]
     now: datetime
+    material: list[dict]
     attended: dict[str, bool | None] = field(default_factory=dict)
 
 
@@ -119,6 +120,7 @@ def visit_detail(visit_id: str) -> VisitDetail:
                                   attendance_recorded=_attendance_recorded(confirmed),
                                   report_published=report is not None),
         now=now,
+        material=sorted(material.of_visit(visit_id), key=lambda m: m["filename"]),
         attended={a.application_id: _attended(a) for a in confirmed},
     )
 

@@ -207,6 +207,12 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     assert "Not confirmed" in text
     cora.check("visit-allocated")
 
+    # Background material for those who cannot join the call.
+    cora.page.set_input_files("#material-file", files=[{"name": "agenda.txt", "mimeType": "text/plain",
+                                                         "buffer": b"09:30 Arrival\n10:00 Ward panel\n"}])
+    cora.page.get_by_role("button", name="Upload").click()
+    assert "The background material was uploaded." in cora.text() and "agenda.txt" in cora.text()
+
     # Visitors confirm (through the API, as their links would); one lets the place go by the console.
     apps = {a["name"]: a for a in stack.call("GET", f"/visits/{visit_id}/applications",
                                              token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]}
@@ -216,7 +222,22 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
         token = stack.token(holder["email"])
         assert stack.call("POST", f"/applications/{holder['application_id']}/confirm", token=token).status == 200
     stack.settle()
+    mo.go("/members")
+    mo.page.get_by_role("link", name=re.compile("Send a colleague instead of Ben Analyst")).click()
+    mo.page.get_by_role("button", name="Hand over the place").click()
+    assert mo.page.locator("#name-error").is_visible() and mo.page.locator("#email-error").is_visible()
+    mo.check("members-substitute-errors")
+    mo.page.fill("#name", "Cara Colleague")
+    mo.page.fill("#email", "cara@kent.police.uk")
+    mo.page.check("#role-staff")
+    mo.page.fill("#job_title", "Analyst")
+    mo.page.check("#prep_call-join")
+    mo.page.get_by_role("button", name="Hand over the place").click()
+    assert "Your colleague now holds the place" in mo.text()
+    assert mo.page.get_by_role("row", name=re.compile("Ben Analyst")).get_by_text("Substituted").count() == 1
+    stack.settle()
     cora.go(visit_path)
+    assert cora.page.get_by_role("row", name=re.compile("Cara Colleague")).get_by_text("Confirmed").count() == 1
     cora.page.get_by_role("row", name=re.compile("Essex Visitor 1")).get_by_role("button", name=re.compile("Withdraw")).click()
     assert "The application was withdrawn." in cora.text()
     stack.settle()
@@ -227,10 +248,20 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     stack.settle()
 
     # After the visit: learning points come in, the report is assembled, a point is hidden.
+    stack.advance(starts + timedelta(hours=7))
+    cora.go(visit_path)
+    confirmed = [a for a in stack.call("GET", f"/visits/{visit_id}/applications",
+                                       token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]
+                 if a["status"] == "confirmed"]
+    absent = next(a for a in confirmed if a["name"] == "Essex Visitor 0")
+    for a in confirmed:
+        cora.page.check(f"#{'absent' if a is absent else 'attended'}-{a['application_id']}")
+    cora.page.get_by_role("button", name="Record attendance").click()
+    assert "Attendance was recorded." in cora.text()
+    assert cora.page.locator(f"#absent-{absent['application_id']}").is_checked()
+    cora.check("visit-attendance")
     stack.advance(starts + timedelta(days=1, hours=8))
-    visitors = [a for a in stack.call("GET", f"/visits/{visit_id}/applications",
-                                      token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]
-                if a["status"] == "confirmed"]
+    visitors = [a for a in confirmed if a is not absent]
     for n, visitor in enumerate(visitors):
         reply = stack.call("POST", f"/applications/{visitor['application_id']}/learning-points",
                            {"points": [f"Point {n} from {visitor['name']}"], "will_adopt": "Ward walks"},
@@ -243,12 +274,15 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     assert "Point 0 from" in text
     timeline = cora.page.locator("#timeline + .table-scroll")
     assert "Sent" in timeline.inner_text() and "Offer" in timeline.inner_text()
+    offer_row = cora.page.locator("#timeline + .table-scroll tbody tr").filter(has_text=re.compile("^Offer")).first
+    offer_row.get_by_role("button", name="Send again").click()
+    assert "The email was sent again" in cora.text()
     cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_role("button", name=re.compile("Hide")).click()
     assert "kept out of the public summary" in cora.text()
     assert cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_text("hidden by a coordinator").count() == 1
     cora.check("visit-report")
     summary = stack.call("GET", f"/reports/{visit_id}").body
-    assert len(summary["learning_points"]) == 3
+    assert len(summary["learning_points"]) == 2
     assert not any("Point 0 from" in str(p) for p in summary["learning_points"])
 
     # The programme page: the visit, its places and the fairness ledger, chart and table.
@@ -288,6 +322,7 @@ def test_a_coordinator_cancels_a_visit_only_when_they_confirm_it(stack, browser)
     assert cora.page.locator("#confirm-error").is_visible()
     cora.check("visit-cancel-unconfirmed")
     cora.page.check("#confirm")
+    cora.page.fill("#reason", "The host's building is closed for repairs")
     cora.page.get_by_role("button", name="Cancel the visit").click()
     assert "The visit was cancelled" in cora.text()
     assert stack.call("GET", f"/visits/{visit_id}").body["status"] == "cancelled"
