@@ -12,7 +12,6 @@ from constructs import Construct
 
 from infra.nag import acknowledge
 from shared import topology
-from shared.domain.material import BINARY_MEDIA_TYPES
 
 STAGE_NAME = "v1"
 THROTTLE_RATE = 50     # requests per second, steady
@@ -41,8 +40,9 @@ class RestApi(Construct):
                 allow_origins=list(cors_origins), allow_methods=apigw.Cors.ALL_METHODS,
                 allow_headers=list(CORS_HEADERS), max_age=Duration.hours(1),
             ) if cors_origins else None,
-            # Uploaded files (background material) reach Lambda base64-encoded, byte for byte.
-            binary_media_types=list(BINARY_MEDIA_TYPES),
+            # Uploaded files (background material, the console's upload form) reach Lambda
+            # base64-encoded, byte for byte.
+            binary_media_types=list(topology.BINARY_MEDIA_TYPES),
             # Execution logging needs the account-level CloudWatch role; creating it here makes
             # a deploy to a fresh account/region work.
             cloud_watch_role=True,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from shared.topology import is_binary
+
 STAGE = "local"
 
 
@@ -108,8 +110,11 @@ def proxy_event(*, method: str, raw_path: str, query: str, headers: list[tuple[s
         query_multi.setdefault(name, []).append(value)
     text: str | None
     encoded = False
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
     if not body:
         text = None
+    elif is_binary(content_type):  # the API's binary media types: always base64, as API Gateway does
+        text, encoded = base64.b64encode(body).decode("ascii"), True
     else:
         try:
             text = body.decode("utf-8")

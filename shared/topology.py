@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from shared.domain.material import BINARY_MEDIA_TYPES as MATERIAL_BINARY_TYPES
+
 EVENT_SOURCE = "peer-learning-visits"
 
 # What a function may do, each the narrowest grant the CDK app can make; the template is
@@ -45,6 +47,19 @@ class Function:
 
 
 JSON_BODY_BYTES = 64 * 1024
+
+# Request bodies API Gateway hands to Lambda base64-encoded, byte for byte (its binaryMediaTypes;
+# any other body arrives as text): the background material's binary files (PUT) and the console's
+# file upload form (multipart/form-data, whose parts may be binary). The CDK app declares these on
+# the REST API and the local stack encodes such bodies the same way.
+BINARY_MEDIA_TYPES: tuple[str, ...] = (*MATERIAL_BINARY_TYPES, "multipart/form-data")
+
+
+def is_binary(content_type: str | None) -> bool:
+    """Whether API Gateway passes a body of this Content-Type to Lambda base64-encoded: its media type
+    (parameters such as a multipart boundary aside, any case) is one of BINARY_MEDIA_TYPES."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media in BINARY_MEDIA_TYPES
 
 
 @dataclass(frozen=True)

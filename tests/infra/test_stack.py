@@ -234,6 +234,13 @@ def test_every_route_is_a_method_with_or_without_the_authorizer_as_declared(synt
         assert "RequestValidatorId" in props
 
 
+def test_the_api_passes_files_and_the_consoles_upload_form_to_lambda_as_binary(synthesized):
+    # The same declaration the local stack encodes by (tests/local/test_stack.py): bytes arrive intact.
+    (api,) = synthesized.of_type("AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["BinaryMediaTypes"] == list(topology.BINARY_MEDIA_TYPES)
+    assert "multipart/form-data" in api["Properties"]["BinaryMediaTypes"]
+
+
 def test_the_stage_logs_traces_and_throttles_and_the_url_is_an_output(synthesized):
     synthesized.template.has_resource_properties("AWS::ApiGateway::Stage", {
         "TracingEnabled": True,

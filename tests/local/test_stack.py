@@ -116,6 +116,17 @@ def test_bodies_that_are_not_utf8_arrive_base64_encoded(stub_stack):
     assert event["pathParameters"] == {"name": "none"}
 
 
+def test_bodies_of_the_apis_binary_media_types_arrive_base64_encoded_even_when_they_are_text(stub_stack):
+    # As API Gateway does with its binaryMediaTypes: a file upload form's body is passed byte for byte.
+    raw = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n'
+    event = stub_stack.call("POST", "/echo/form", raw=raw,
+                            headers={"Content-Type": "multipart/form-data; boundary=b"}).body["event"]
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == raw
+    event = stub_stack.call("POST", "/echo/text", raw=b"plain words",
+                            headers={"Content-Type": "text/plain"}).body["event"]
+    assert event["isBase64Encoded"] is False and event["body"] == "plain words"
+
+
 def test_answers_keep_headers_and_binary_bodies(stub_stack):
     reply = stub_stack.call("GET", "/binary")
     assert reply.status == 200 and reply.raw == bytes(range(256))

@@ -27,3 +27,14 @@ def test_each_consumer_reacts_to_exactly_what_its_rules_send_it_and_to_its_own_t
         sent = {t for rule in topology.RULES if rule.function == name for t in rule.detail_types}
         assert consume.detail_types == sent, name
         assert set(consume.timers) == {k for k, owner in topology.TIMER_KINDS.items() if owner == name}, name
+
+
+def test_the_console_upload_form_and_binary_files_are_binary_media_types_and_text_is_not():
+    # One declaration: the CDK app's binaryMediaTypes and the local stack's base64 bodies (tests/infra,
+    # tests/local) both read it.
+    assert "multipart/form-data" in topology.BINARY_MEDIA_TYPES and "application/pdf" in topology.BINARY_MEDIA_TYPES
+    assert topology.is_binary("Multipart/Form-Data; boundary=----x")
+    assert topology.is_binary("application/pdf")
+    assert not topology.is_binary("text/plain; charset=utf-8")
+    assert not topology.is_binary("application/json")
+    assert not topology.is_binary(None)
