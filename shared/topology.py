@@ -170,8 +170,9 @@ FUNCTIONS: tuple[Function, ...] = (
              timeout_seconds=60),
     Function("console", "functions.console.handler.handler",
              "The coordinators' console and the members' pages (HTML; signed in with a session cookie)",
+             # mail:send: an email sent again from the timeline, and a visitor's fresh links (resend service).
              _needs("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem",
-                    other=("bucket:GetObject", "bucket:PutObject")),
+                    other=("bucket:GetObject", "bucket:PutObject", "mail:send")),
              timeout_seconds=60),
     Function("people", "functions.people.handler.handler",
              "Personal data: erasing a person, and the coordinators' audit trail",

@@ -151,7 +151,7 @@ def field_errors(fields: dict[str, str]) -> dict[str, str]:
 
 
 def _plain(name: str, message: str) -> str:
-    if name in EMAIL_FIELDS and "pattern" in message:
+    if name in EMAIL_FIELDS and ("pattern" in message or message.startswith("String should have at least")):
         return "Enter an email address, like name@police.uk"
     if name == "questions" and message.startswith("List should have at least 1 item"):
         return "Write at least one question"

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
 from functions.console.web import form_of, link, page, query, redirect, signed_in
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Forbidden, Invalid
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
 from shared.services import applications, intake, overview, substitution, visits
@@ -77,19 +77,28 @@ def withdraw(application_id: Annotated[str, Path()]):
 @router.get("/members/applications/<application_id>/substitute", include_in_schema=False)
 def substitute_form(application_id: Annotated[str, Path()]):
     session = signed_in(router)
-    return _substitute_page(session, applications.find(application_id), forms.person_values(), {}, 200)
+    return _substitute_page(session, _own(applications.find(application_id), session), forms.person_values(), {}, 200)
 
 
 @router.post("/members/applications/<application_id>/substitute", include_in_schema=False)
 def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
-    application = applications.find(application_id)
+    application = _own(applications.find(application_id), session)
     try:
         substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
     except Invalid as error:
         return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
     return redirect(link("/members", done="substituted") + "#applications")
+
+
+def _own(application, session):
+    """The application, if it is of the signed-in member's own organisation (the session's, never the
+    form's): a member hands on only their organisation's places (the colleague joins that organisation)."""
+    mine = (session.caller.organisation or "").strip().lower()
+    if not mine or application.organisation.strip().lower() != mine:
+        raise Forbidden("you may hand on only places of your own organisation")
+    return application
 
 
 def _substitute_page(session, application, values: dict, errors: dict, status: int):

@@ -19,6 +19,7 @@ from shared.http import raw_body
 from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
+from shared.models.year import CancelIn
 from shared.services import (allocation, applications, attendance, intake, material, overview, reports, resend,
                              substitution, visits)
 
@@ -125,10 +126,18 @@ def run_allocation(visit_id: Annotated[str, Path()]):
 def cancel_visit(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
+    reason = first(form, "reason").strip()
+    errors: dict[str, str] = {}
     if first(form, "confirm") != "yes":
+        errors["confirm"] = "Tick the box to confirm that the visit is to be cancelled"
+    try:
+        request = parse_body(CancelIn, {"reason": reason or None})  # as POST /visits/{id}/cancel reads it
+    except Invalid as error:
+        errors.update(forms.field_errors(error.fields))
+    if errors:
         return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
-                    errors={"confirm": "Tick the box to confirm that the visit is to be cancelled"})
-    visits.cancel(visit_id, first(form, "reason").strip() or None)
+                    errors=errors, reason=reason)
+    visits.cancel(visit_id, request.reason)
     return redirect(link(f"/console/visits/{visit_id}", done="cancelled"))
 
 
@@ -161,11 +170,15 @@ def record_attendance(visit_id: Annotated[str, Path()]):
     for name, values in form.items():
         if name.startswith("attendance-") and values[0] in ("attended", "absent"):
             body[values[0]].append(name.removeprefix("attendance-"))
-    try:
-        attendance.record(visit_id, body)
-    except Invalid as error:
+    problem = None if body["attended"] or body["absent"] else "Choose “Attended” or “Did not come” for at least one visitor"
+    if problem is None:
+        try:
+            attendance.record(visit_id, body)
+        except Invalid as error:
+            problem = forms.field_errors({"attendance": "; ".join(error.fields.values())})["attendance"]
+    if problem:
         return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
-                    errors={"attendance": "; ".join(error.fields.values())})
+                    errors={"attendance": problem})
     return redirect(link(f"/console/visits/{visit_id}", done="attendance") + "#attendance")
 
 

@@ -8,6 +8,7 @@ here: they are the visitors', not the coordinator's. Every page is checked with 
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -34,6 +35,9 @@ WIDE_ELEMENTS = """(width) => [...document.querySelectorAll('body *')]
   .slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 pytestmark = [pytest.mark.slow]
+
+# A PDF's first bytes: not UTF-8, so it reaches the console function intact only as a binary body.
+BRIEFING_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n\xff\x00\x80 trailer\n%%EOF\n"
 
 
 @pytest.fixture(scope="module")
@@ -207,11 +211,19 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     assert "Not confirmed" in text
     cora.check("visit-allocated")
 
-    # Background material for those who cannot join the call.
-    cora.page.set_input_files("#material-file", files=[{"name": "agenda.txt", "mimeType": "text/plain",
-                                                         "buffer": b"09:30 Arrival\n10:00 Ward panel\n"}])
+    # Background material for those who cannot join the call: a file of a kind not taken is refused beside
+    # the field; a binary file (a PDF, bytes that are not text) and a text file are taken, byte for byte.
+    cora.page.set_input_files("#material-file", files=[{"name": "agenda.exe", "mimeType": "application/octet-stream",
+                                                         "buffer": b"MZ\x90\x00"}])
     cora.page.get_by_role("button", name="Upload").click()
-    assert "The background material was uploaded." in cora.text() and "agenda.txt" in cora.text()
+    assert cora.page.locator("#material-error").is_visible() and "not accepted" in cora.page.inner_text("#material-error")
+    assert cora.page.locator("#material-file").get_attribute("aria-invalid") == "true"
+    cora.check("visit-material-error")
+    for name, kind, content in (("briefing.pdf", "application/pdf", BRIEFING_PDF),
+                                ("agenda.txt", "text/plain", b"09:30 Arrival\n10:00 Ward panel\n")):
+        cora.page.set_input_files("#material-file", files=[{"name": name, "mimeType": kind, "buffer": content}])
+        cora.page.get_by_role("button", name="Upload").click()
+        assert "The background material was uploaded." in cora.text() and name in cora.text()
 
     # Visitors confirm (through the API, as their links would); one lets the place go by the console.
     apps = {a["name"]: a for a in stack.call("GET", f"/visits/{visit_id}/applications",
@@ -238,6 +250,40 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     stack.settle()
     cora.go(visit_path)
     assert cora.page.get_by_role("row", name=re.compile("Cara Colleague")).get_by_text("Confirmed").count() == 1
+    assert stack.outbox("cara@kent.police.uk"), "the colleague is told of the place"
+
+    # The coordinator hands a place on for a visitor who cannot go (a mistake first, beside its field).
+    cora.page.get_by_role("row", name=re.compile("Essex Visitor 0")).get_by_role("link", name=re.compile("Substitute")).click()
+    cora.page.get_by_role("button", name="Hand over the place").click()
+    for field in ("name", "email", "role", "job_title"):
+        assert cora.page.locator(f"#{field}-error").is_visible(), field
+    assert cora.page.locator("#error-summary").is_visible()
+    cora.check("visit-substitute-errors")
+    cora.page.fill("#name", "Dee Deputy")
+    cora.page.fill("#email", "visitor0@essex.police.uk")
+    cora.page.check("#role-police")
+    cora.page.fill("#job_title", "Inspector")
+    cora.page.check("#prep_call-join")
+    cora.page.get_by_role("button", name="Hand over the place").click()
+    assert "someone else" in cora.page.inner_text("#email-error")
+    assert cora.page.locator("#name").input_value() == "Dee Deputy"  # what was typed stays
+    cora.page.fill("#email", "dee@essex.police.uk")
+    cora.page.get_by_role("button", name="Hand over the place").click()
+    assert "The place was handed to the colleague" in cora.text()
+    stack.settle()
+    cora.go(visit_path)
+    assert cora.page.get_by_role("row", name=re.compile("Dee Deputy")).get_by_text("Confirmed").count() == 1
+    assert cora.page.get_by_role("row", name=re.compile("Essex Visitor 0")).get_by_text("Substituted").count() == 1
+    assert stack.outbox("dee@essex.police.uk"), "the colleague is told of the place"
+
+    # Fresh links for a visitor who lost their email.
+    before = len(stack.outbox("ada@kent.police.uk"))
+    cora.page.get_by_role("row", name=re.compile("Ada Constable")).get_by_role("button", name=re.compile("fresh links")).click()
+    assert "Fresh links were sent to the visitor." in cora.text()
+    stack.settle()
+    fresh = stack.outbox("ada@kent.police.uk")[before:]
+    assert len(fresh) == 1 and "/links/" in fresh[0]["text"]
+    cora.check("visit-fresh-links")
     cora.page.get_by_role("row", name=re.compile("Essex Visitor 1")).get_by_role("button", name=re.compile("Withdraw")).click()
     assert "The application was withdrawn." in cora.text()
     stack.settle()
@@ -253,13 +299,20 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     confirmed = [a for a in stack.call("GET", f"/visits/{visit_id}/applications",
                                        token=stack.token("c@p.example", groups=["coordinators"])).body["applications"]
                  if a["status"] == "confirmed"]
-    absent = next(a for a in confirmed if a["name"] == "Essex Visitor 0")
+    absent = next(a for a in confirmed if a["name"] == "Dee Deputy")
     for a in confirmed:
         cora.page.check(f"#{'absent' if a is absent else 'attended'}-{a['application_id']}")
     cora.page.get_by_role("button", name="Record attendance").click()
     assert "Attendance was recorded." in cora.text()
     assert cora.page.locator(f"#absent-{absent['application_id']}").is_checked()
+    assert "3 attended, 1 did not come, 0 not recorded" in cora.page.inner_text("#attendance-summary")
     cora.check("visit-attendance")
+    # The background material went, attached, to the visitor not joining the call, byte for byte.
+    material = [m for m in stack.outbox("visitor2@essex.police.uk")
+                if any(f["filename"] == "briefing.pdf" for f in m["attachments"])]
+    assert material, "the background material reached the visitor who cannot join the call"
+    pdf = next(f for f in material[0]["attachments"] if f["filename"] == "briefing.pdf")
+    assert base64.b64decode(pdf["content"]) == BRIEFING_PDF
     stack.advance(starts + timedelta(days=1, hours=8))
     visitors = [a for a in confirmed if a is not absent]
     for n, visitor in enumerate(visitors):
@@ -274,9 +327,18 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     assert "Point 0 from" in text
     timeline = cora.page.locator("#timeline + .table-scroll")
     assert "Sent" in timeline.inner_text() and "Offer" in timeline.inner_text()
-    offer_row = cora.page.locator("#timeline + .table-scroll tbody tr").filter(has_text=re.compile("^Offer")).first
+    assert "Planned" in timeline.inner_text()  # the follow-up nudges are still to come
+    offers = cora.page.locator("#timeline + .table-scroll tbody tr").filter(
+        has=cora.page.locator("th", has_text=re.compile(r"^\s*Offer\s*$")))
+    offer_row = offers.filter(has=cora.page.locator("option", has_text="ada@kent.police.uk")).first
+    offer_row.get_by_role("combobox").select_option("ada@kent.police.uk")
+    before = len(stack.outbox("ada@kent.police.uk"))
     offer_row.get_by_role("button", name="Send again").click()
     assert "The email was sent again" in cora.text()
+    stack.settle()
+    again = stack.outbox("ada@kent.police.uk")[before:]
+    assert len(again) == 1 and "/links/" in again[0]["text"]
+    assert cora.page.locator("#timeline + .table-scroll th", has_text=re.compile(r"^\s*Resend\s*$")).count() >= 1
     cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_role("button", name=re.compile("Hide")).click()
     assert "kept out of the public summary" in cora.text()
     assert cora.page.get_by_role("row", name=re.compile("Point 0 from")).get_by_text("hidden by a coordinator").count() == 1
@@ -326,3 +388,7 @@ def test_a_coordinator_cancels_a_visit_only_when_they_confirm_it(stack, browser)
     cora.page.get_by_role("button", name="Cancel the visit").click()
     assert "The visit was cancelled" in cora.text()
     assert stack.call("GET", f"/visits/{visit_id}").body["status"] == "cancelled"
+    cora.check("visit-cancelled")
+    stack.settle()
+    told = stack.outbox("n@h.example")
+    assert told and "The host's building is closed for repairs" in told[-1]["text"]

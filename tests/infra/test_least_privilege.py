@@ -33,8 +33,6 @@ UNWALKED = {
     ("reports", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
     ("console", "bucket:GetObject"): "hiding a point of a published report re-publishes its documents "
                                      "(tests/browser/test_console.py)",
-    ("console", "bucket:PutObject"): "hiding a point of a published report re-publishes its documents "
-                                     "(tests/browser/test_console.py)",
     ("reminders", "bucket:GetObject"): "the background material attached to its email, 24 h before the call",
 }
 

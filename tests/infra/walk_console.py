@@ -3,7 +3,8 @@
 
 Signs in through `/_local/sign-in` (the session cookie), reads each page, posts each form with
 its CSRF token: create and edit a visit, two applications (one invalid first), the allocation,
-withdrawals by a coordinator and by a member, the CSV exports, a cancellation, sign-out. Run by
+withdrawals by a coordinator and by a member, a substitution, fresh links, an email sent again,
+a file of background material, the CSV exports, a cancellation, sign-out. Run by
 tests/infra/aws_calls.py so that the console function's AWS calls are measured.
 """
 from __future__ import annotations
@@ -48,6 +49,23 @@ class Browser:
                 return response.status, response.headers, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read().decode()
+
+    def upload(self, path: str, filename: str, content: bytes, content_type: str, wanted: int = 303) -> str:
+        """A file posted as the visit page's upload form does (multipart/form-data, the CSRF token a field)."""
+        boundary = "walk-console-boundary"
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{self.csrf}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(BASE + path, data=body, method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        request.add_header("Cookie", self.cookie)
+        try:
+            with OPENER.open(request, timeout=120) as response:
+                status, headers, html = response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, headers, html = error.code, error.headers, error.read().decode()
+        expect(f"POST {path} ({filename})", status, wanted, html)
+        return headers.get("Location") or ""
 
     def page(self, path: str, wanted: int = 200) -> str:
         status, _, html = self.request("GET", path)
@@ -108,6 +126,21 @@ def main() -> int:
     html = coordinator.page(visit_path)
     theirs = re.findall(r'/console/applications/([0-9a-f]+)/withdraw', html)
     coordinator.post(f"/console/applications/{theirs[0]}/withdraw", {})
+    # The programme team's tools: a place handed to a colleague, fresh links, an email sent again, material.
+    coordinator.page(f"/console/applications/{theirs[1]}/substitute")
+    coordinator.post(f"/console/applications/{theirs[1]}/substitute", {"name": ""}, wanted=422)
+    coordinator.post(f"/console/applications/{theirs[1]}/substitute", {
+        "name": "Walker Colleague", "email": "walker-colleague@kent.example", "role": "staff", "job_title": "Analyst",
+        "prep_call": "cannot_join"})
+    html = coordinator.page(visit_path)
+    held = re.findall(r'/console/applications/([0-9a-f]+)/reissue', html)
+    coordinator.post(f"/console/applications/{held[0]}/reissue", {})
+    html = coordinator.page(visit_path)
+    kind, occasion, to = re.search(r'name="kind" value="([^"]+)"><input type="hidden" name="occasion" value="([^"]*)">'
+                                   r'.*?<option>([^<]+)</option>', html, re.S).groups()
+    coordinator.post(f"{visit_path}/resend", {"kind": kind, "occasion": occasion, "to": to})
+    coordinator.upload(f"{visit_path}/material", "agenda.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "application/pdf")
+    coordinator.upload(f"{visit_path}/material", "agenda.exe", b"MZ", "application/octet-stream", wanted=415)
     coordinator.page("/console")
     coordinator.page("/console/ledger.csv")
     coordinator.page(visit_path)

@@ -40,3 +40,10 @@ def test_errors_are_named_as_the_form_names_its_fields_in_plain_words():
         "questions-1": "Too long: at most 500 characters", "questions": "Check the question marked below",
         "role": "This is required", "form": "Applications to this visit are closed",
         "email": "Enter an email address, like name@police.uk", "capacity": "Must be at least 2"}
+
+
+def test_an_empty_email_asks_for_an_email_address_and_a_services_own_words_start_with_a_capital():
+    assert field_errors({"email": "String should have at least 3 characters",
+                         "attendance": "not confirmed visitors of this visit: a-1"}) == {
+        "email": "Enter an email address, like name@police.uk",
+        "attendance": "Not confirmed visitors of this visit: a-1"}
