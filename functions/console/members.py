@@ -89,6 +89,9 @@ def substitute(application_id: Annotated[str, Path()]):
         substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
     except Invalid as error:
         return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
+    except Conflict as error:  # no place to hand on (any more), or the visit has started
+        return _substitute_page(session, application, forms.person_values(form),
+                                forms.field_errors({"body": error.message}), 409)
     return redirect(link("/members", done="substituted") + "#applications")
 
 

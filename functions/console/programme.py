@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from functions.console import forms
 from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in, upload_of
 from shared.domain.ledger_chart import svg
-from shared.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaType
+from shared.errors import Conflict, Invalid, NotFound, PayloadTooLarge, ProgrammeError, UnsupportedMediaType
 from shared.http import raw_body
 from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
@@ -176,6 +176,8 @@ def record_attendance(visit_id: Annotated[str, Path()]):
             attendance.record(visit_id, body)
         except Invalid as error:
             problem = forms.field_errors({"attendance": "; ".join(error.fields.values())})["attendance"]
+        except Conflict as error:
+            return _visit_problem(session, visit_id, error)
     if problem:
         return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
                     errors={"attendance": problem})
@@ -197,6 +199,9 @@ def substitute(application_id: Annotated[str, Path()]):
         substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
     except Invalid as error:
         return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
+    except Conflict as error:  # no place to hand on (any more), or the visit has started
+        return _substitute_page(session, application, forms.person_values(form),
+                                forms.field_errors({"body": error.message}), 409)
     return redirect(link(f"/console/visits/{application.visit_id}", done="substituted") + "#applicants")
 
 
@@ -211,7 +216,10 @@ def _substitute_page(session, application, values: dict, errors: dict, status: i
 def resend_email(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
-    resend.resend(visit_id, first(form, "kind"), first(form, "occasion"), first(form, "to"))
+    try:
+        resend.resend(visit_id, first(form, "kind"), first(form, "occasion"), first(form, "to"))
+    except (Conflict, NotFound) as error:
+        return _visit_problem(session, visit_id, error)
     return redirect(link(f"/console/visits/{visit_id}", done="resent") + "#timeline")
 
 
@@ -220,8 +228,17 @@ def reissue_links(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form_of(router, session)
     application = applications.find(application_id)
-    resend.reissue(application_id)
+    try:
+        resend.reissue(application_id)
+    except Conflict as error:
+        return _visit_problem(session, application.visit_id, error)
     return redirect(link(f"/console/visits/{application.visit_id}", done="reissued") + "#applicants")
+
+
+def _visit_problem(session, visit_id: str, error: ProgrammeError):
+    """The visit's page again, saying above everything why the action could not be done (nothing was)."""
+    return page("console/visit.html", session, status=error.status, detail=overview.visit_detail(visit_id), done=None,
+                errors=forms.field_errors({"body": error.message}))
 
 
 @router.post("/console/visits/<visit_id>/material", include_in_schema=False)

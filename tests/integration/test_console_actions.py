@@ -165,3 +165,32 @@ def test_an_upload_without_the_csrf_token_or_of_a_refused_kind_stores_nothing(vi
                                  "application/octet-stream")
     assert refused["statusCode"] == 415 and 'id="material-error"' in refused["body"]
     assert material.of_visit(visit.visit_id) == []
+
+
+def test_handing_on_a_place_that_is_no_longer_held_says_why_on_the_form_and_changes_nothing(visit, kim):
+    table.put(application_items.to_item(kim.model_copy(update={"status": "withdrawn"})))
+    lead = Browser("lead@kent.example", organisation="Kent Police")
+    answer = lead.post(SUBSTITUTE.format(application_id=kim.application_id), SUBSTITUTE, COLLEAGUE)
+    assert answer["statusCode"] == 409
+    assert "There is a problem" in answer["body"] and "holds no place (it is withdrawn)" in answer["body"]
+    assert 'value="Cara Colleague"' in answer["body"]  # what was typed stays
+    assert [a.name for a in applications.of_visit(visit.visit_id)] == ["Kim Kentish"]
+
+
+def test_fresh_links_for_a_withdrawn_visitor_say_why_not_on_the_visits_page(visit, kim, aws):
+    table.put(application_items.to_item(kim.model_copy(update={"status": "withdrawn"})))
+    coordinator = Browser("cora@programme.example", coordinator=True)
+    path = "/console/applications/{application_id}/reissue"
+    answer = coordinator.post(path.format(application_id=kim.application_id), path, {})
+    assert answer["statusCode"] == 409
+    assert "Staff wellbeing" in answer["body"] and "no action is open to it" in answer["body"]
+    assert aws._sent_mail() == []
+
+
+def test_an_email_never_sent_cannot_be_sent_again_and_the_page_says_so(visit, kim, aws):
+    coordinator = Browser("cora@programme.example", coordinator=True)
+    path = "/console/visits/{visit_id}/resend"
+    answer = coordinator.post(path.format(visit_id=visit.visit_id), path,
+                              {"kind": "offer", "occasion": "a-kim#2027-01-12T10:00:00Z", "to": "kim@kent.example"})
+    assert answer["statusCode"] == 404 and "There is a problem" in answer["body"]
+    assert "No offer email" in answer["body"] and aws._sent_mail() == []
