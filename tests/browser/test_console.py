@@ -306,6 +306,7 @@ def test_a_coordinator_runs_a_whole_visit_and_a_member_applies_for_two_colleague
     assert "Attendance was recorded." in cora.text()
     assert cora.page.locator(f"#absent-{absent['application_id']}").is_checked()
     assert "3 attended, 1 did not come, 0 not recorded" in cora.page.inner_text("#attendance-summary")
+    assert cora.page.get_by_role("row", name=re.compile("Dee Deputy")).get_by_text("did not come").count() == 1
     cora.check("visit-attendance")
     # The background material went, attached, to the visitor not joining the call, byte for byte.
     material = [m for m in stack.outbox("visitor2@essex.police.uk")
