@@ -15,10 +15,10 @@ from tests.conftest import TEST_ENV
 
 
 def _clear_caches() -> None:
-    from shared import http
+    from shared.http import idempotency
     from shared.adapters import bus, documents, table
 
-    for cached in (table._table, bus._client, documents._client, http._idempotent_runner):
+    for cached in (table._table, bus._client, documents._client, idempotency._runner):
         cached.cache_clear()
 
 

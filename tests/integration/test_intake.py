@@ -55,17 +55,17 @@ class FixedClock:
 @pytest.fixture(scope="module")
 def moto_world():
     """One emulated account for the module (each test works on visits of its own): fast setup."""
-    from shared import http
+    from shared.http import idempotency
     from shared.adapters import bus
 
     with mock_aws():
-        for cached in (table._table, bus._client, http._idempotent_runner):
+        for cached in (table._table, bus._client, idempotency._runner):
             cached.cache_clear()
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(**dynamodb_create_table_kwargs(TEST_ENV["TABLE_NAME"]))
         dynamodb.create_table(**idempotency_create_table_kwargs(TEST_ENV["IDEMPOTENCY_TABLE_NAME"]))
         yield
-        for cached in (table._table, bus._client, http._idempotent_runner):
+        for cached in (table._table, bus._client, idempotency._runner):
             cached.cache_clear()
 
 
