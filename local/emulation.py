@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local import env, transactions
+from local import attribute_values, env, transactions
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -94,6 +94,7 @@ class Emulator:
 
         _serialise_moto()
         _speed_up_queries()
+        attribute_values.install()
         transactions.install()
         self._mock = mock_aws()
         self._mock.start()

@@ -1,0 +1,69 @@
+"""The local stack's DynamoDB answers (local/attribute_values.py): the same bytes as moto's own serialiser."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto.core.serialize import BaseJSONSerializer
+
+from local import attribute_values
+from tests.conftest import TEST_ENV
+
+NAME = TEST_ENV["TABLE_NAME"]
+ITEMS = [
+    {"pk": {"S": "APP#1"}, "sk": {"S": "APP"}, "name": {"S": "Kim Kentish"}, "empty": {"S": ""},
+     "count": {"N": "3"}, "ratio": {"N": "0.25"}, "erased": {"NULL": True}, "attended": {"BOOL": False},
+     "questions": {"L": [{"S": "How did you start?"}, {"N": "2"}, {"M": {"deep": {"L": [{"BOOL": True}]}}}]},
+     "host": {"M": {"organisation": {"S": "Lancashire Constabulary"}, "capacity": {"N": "9"},
+                    "tags": {"SS": ["a", "b"]}, "sizes": {"NS": ["1", "2"]}}}},
+    {"pk": {"S": "APP#1"}, "sk": {"S": "FILE"}, "blob": {"B": b"\x00\xffbinary"},
+     "blobs": {"BS": [b"\x01", b"\x02"]}, "nested": {"M": {"inner": {"B": b"\x03"}}}},
+]
+
+
+def answers() -> list[tuple[str, dict]]:
+    """Every kind of answer the app reads items from, the request id and retry details left out."""
+    dynamodb = boto3.client("dynamodb")
+    replies = [
+        ("get", dynamodb.get_item(TableName=NAME, Key={"pk": {"S": "APP#1"}, "sk": {"S": "APP"}})),
+        ("get binary", dynamodb.get_item(TableName=NAME, Key={"pk": {"S": "APP#1"}, "sk": {"S": "FILE"}})),
+        ("query", dynamodb.query(TableName=NAME, KeyConditionExpression="pk = :p",
+                                 ExpressionAttributeValues={":p": {"S": "APP#1"}})),
+        ("update", dynamodb.update_item(TableName=NAME, Key={"pk": {"S": "APP#1"}, "sk": {"S": "APP"}},
+                                        UpdateExpression="SET attended = :same",  # the same each time
+                                        ExpressionAttributeValues={":same": {"BOOL": False}},
+                                        ReturnValues="ALL_NEW")),
+        ("batch get", dynamodb.batch_get_item(RequestItems={NAME: {"Keys": [
+            {"pk": {"S": "APP#1"}, "sk": {"S": "APP"}}, {"pk": {"S": "APP#1"}, "sk": {"S": "FILE"}}]}})),
+        ("scan", dynamodb.scan(TableName=NAME)),
+    ]
+    for _, reply in replies:
+        reply.pop("ResponseMetadata", None)
+    return replies
+
+
+@pytest.fixture
+def table(aws):
+    dynamodb = boto3.client("dynamodb")
+    for item in ITEMS:
+        dynamodb.put_item(TableName=NAME, Item=item)
+
+
+def test_items_come_back_as_moto_itself_would_answer_them(table, monkeypatch):
+    attribute_values.install()
+    passed_through = answers()
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure",
+                        BaseJSONSerializer._serialize_type_structure.__wrapped__)
+    by_moto = answers()
+    assert passed_through[0][1]["Item"]["host"]["M"]["tags"] == {"SS": ["a", "b"]}
+    assert passed_through[1][1]["Item"]["blob"] == {"B": b"\x00\xffbinary"}
+    for (what, ours), (_, motos) in zip(passed_through, by_moto, strict=True):
+        assert ours == motos, what
+
+
+def test_only_plain_wire_values_are_passed_through():
+    assert attribute_values.in_wire_form({"M": {"a": {"L": [{"S": "x"}, {"NULL": True}]}}})
+    assert not attribute_values.in_wire_form({"B": b"\x00"})
+    assert not attribute_values.in_wire_form({"M": {"a": {"BS": [b"\x00"]}}})
+    assert not attribute_values.in_wire_form({"M": {"": {"S": "x"}}})  # moto's walker has its own answer
+    assert not attribute_values.in_wire_form({"S": "x", "N": "1"})  # two types: not a value DynamoDB writes
+    assert not attribute_values.in_wire_form({"N": 3})              # a number not as text
