@@ -11,7 +11,10 @@ environment variables (tracing off), and PYTHONDONTWRITEBYTECODE (Lambda cannot 
 The baseline is the floor no handler can avoid, in the same tree: boto3, a pydantic model class
 (`from pydantic import BaseModel`: `import pydantic` alone loads nothing of pydantic 2, whose
 package is lazy, and every handler reads its settings through a model), the Powertools REST
-resolver, Logger, Metrics and Tracer, imported. Each subject runs in its own fresh process, all in
+resolver, Logger, Metrics and Tracer, imported. A handler is measured importing the floor first, then
+itself: what it costs beyond the floor, even where it imports part of the floor only when first used (a
+handler that left boto3 to its first request would otherwise look cheaper than the floor while its
+first request pays for it). Each subject runs in its own fresh process, all in
 turns (`repeats` rounds, medians); time is the child's CPU time (user + system), which a busy
 machine disturbs far less than wall-clock time; memory is the child's peak RSS.
 Rows: each handler with `.pyc` vs the floor with `.pyc` (time, then memory), and what the
@@ -124,7 +127,7 @@ def measure(modules: list[str], repeats: int, directory: Path) -> dict[tuple[str
     for variant in ("pyc", "source"):
         task, layer = build_deployed(directory / variant, compiled=variant == "pyc")
         variants[variant] = (task, _environment(task, layer))
-    subjects = {"floor": FLOOR, **{m: f"import {m}" for m in modules}}
+    subjects = {"floor": FLOOR, **{m: f"{FLOOR}\nimport {m}" for m in modules}}
     runs = [(variant, name) for variant in variants for name in subjects]
     for variant, name in runs:  # warm-up: the page cache
         _spawn(subjects[name], *variants[variant])

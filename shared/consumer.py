@@ -5,6 +5,8 @@ Each SQS message body is the EventBridge envelope. A consumer is declared as
 (and its `version`), and the reaction gets the model. A reaction that raises fails only its
 own message, which SQS redelivers (then the DLQ): so does a detail that does not validate or
 has a version this code does not know. Reactions must be idempotent: delivery is at least once.
+A reaction may be named `"module:function"`: it is imported when its first event arrives, so a cold
+start (for an API request, say) imports no service it does not run.
 (Powertools' batch utility would do the same loop, but importing it loads every parser model:
 ~180 ms of each cold start.)
 """
@@ -13,10 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Mapping
 
+from shared.deferred import named
 from shared.models.events import DomainEvent, TimerFired
 from shared.observability import logger
 
 Reaction = Callable[[Any], None]
+ReactionOrName = Reaction | str   # "module:function", imported on first use
 
 
 class UnknownVersion(ValueError):
@@ -26,7 +30,8 @@ class UnknownVersion(ValueError):
 class Consumer:
     """A Lambda handler body for an SQS queue fed by EventBridge rules."""
 
-    def __init__(self, reactions: Mapping[type[DomainEvent], Reaction], timers: Mapping[str, Reaction] | None = None):
+    def __init__(self, reactions: Mapping[type[DomainEvent], ReactionOrName],
+                 timers: Mapping[str, ReactionOrName] | None = None):
         self.models = {model.detail_type: model for model in reactions}
         self.reactions = {model.detail_type: reaction for model, reaction in reactions.items()}
         self.timers = dict(timers or {})
@@ -52,14 +57,13 @@ class Consumer:
             logger.warning("no reaction for event", extra={"detail_type": detail_type})
             return
         logger.append_keys(detail_type=detail_type, event_id=detail.get("event_id"))
-        self.reactions[detail_type](self.parse(detail_type, detail))
+        _resolved(self.reactions, detail_type)(self.parse(detail_type, detail))
 
     def _on_timer(self, fired: TimerFired) -> None:
-        reaction = self.timers.get(fired.kind)
-        if reaction is None:
+        if fired.kind not in self.timers:
             logger.warning("timer of unknown kind", extra={"kind": fired.kind})
             return
-        reaction(fired)
+        _resolved(self.timers, fired.kind)(fired)
 
     def __call__(self, event: dict, context: object) -> dict:
         failed = []
@@ -71,6 +75,14 @@ class Consumer:
                                  extra={"message_id": record.get("messageId")})
                 failed.append(record.get("messageId", ""))
         return batch_answer(failed)
+
+
+def _resolved(reactions: dict, key: str) -> Reaction:
+    """The reaction under `key`, imported (and kept) if it was named."""
+    reaction = reactions[key]
+    if isinstance(reaction, str):
+        reaction = reactions[key] = named(reaction)
+    return reaction
 
 
 def batch_answer(failed_ids: list[str]) -> dict:

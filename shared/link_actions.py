@@ -5,20 +5,17 @@ gives too. The link dispatcher (JSON) and the visitors' pages (HTML) both call `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from typing import Any, Callable
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Callable
 
 from shared import clock
+from shared.deferred import named
 from shared.domain import links as lifetimes
-from shared.models.application import Application
-from shared.models.follow_up import PrepCallIn, ReflectionIn
-from shared.models.learning import LearningPointsIn
-from shared.models.parsing import parse_body
-from shared.services.applications import Actor, LinkActor
-from shared.services.links import Link
-from shared.store.learning import LearningPoints, Reflection
+
+if TYPE_CHECKING:  # a function imports the models and services of the actions it performs, when it does
+    from shared.models.application import Application
+    from shared.services.applications import Actor
+    from shared.services.links import Link
+    from shared.store.learning import LearningPoints, Reflection
 
 
 # --- the answers, shared by each route and its link -------------------------------------------------
@@ -51,7 +48,7 @@ class LinkAction:
     name: str
     description: str
     route: str                                   # the API route the link stands for
-    body: type[BaseModel] | None                 # None: the action takes no body (any body is ignored)
+    body: str | None                             # its model, "module:Model"; None: no body (any body is ignored)
     # The service, "module:function", imported when first performed (each function imports only its own):
     # (application_id, validated body, actor), or (application_id, actor) when there is no body.
     service: str
@@ -60,11 +57,12 @@ class LinkAction:
 
     def perform(self, application_id: str, body: object, actor: Actor) -> Any:
         """Validate the body (Invalid naming each field) and run the service; its domain result."""
-        module, name = self.service.split(":")
-        run = getattr(import_module(module), name)
+        from shared.models.parsing import parse_body
+
+        run = named(self.service)
         if self.body is None:
             return run(application_id, actor)
-        return run(application_id, parse_body(self.body, body), actor)
+        return run(application_id, parse_body(named(self.body), body), actor)
 
     def respond(self, result: Any) -> tuple[int, dict]:
         return self.status, self.answer(result)
@@ -76,12 +74,13 @@ ACTIONS: dict[str, LinkAction] = {action.name: action for action in (
     LinkAction("withdraw", "Withdraw your application", "POST /applications/{application_id}/withdraw", None,
                "shared.services.intake:withdraw", 200, application_answer),
     LinkAction("prep_call", "Say whether you can join the preparation call",
-               "POST /applications/{application_id}/prep-call", PrepCallIn, "shared.services.preparation:set_prep_call",
-               200, prep_call_answer),
+               "POST /applications/{application_id}/prep-call", "shared.models.follow_up:PrepCallIn",
+               "shared.services.preparation:set_prep_call", 200, prep_call_answer),
     LinkAction("learning_points", "Send your learning points", "POST /applications/{application_id}/learning-points",
-               LearningPointsIn, "shared.services.learning:submit_points", 201, points_answer),
+               "shared.models.learning:LearningPointsIn", "shared.services.learning:submit_points", 201, points_answer),
     LinkAction("reflections", "Record a reflection", "POST /applications/{application_id}/reflections",
-               ReflectionIn, "shared.services.follow_up:record_reflection", 201, reflection_answer),
+               "shared.models.follow_up:ReflectionIn", "shared.services.follow_up:record_reflection", 201,
+               reflection_answer),
     LinkAction("stop_follow_up", "Stop the follow-up emails", "POST /applications/{application_id}/stop-follow-up",
                None, "shared.services.follow_up:stop", 200, follow_up_answer),
 )}
@@ -102,5 +101,7 @@ def perform(link: Link, body: object) -> Any:
     The domain result (an Application, LearningPoints, a Reflection), or a ProgrammeError:
     Invalid naming each offending field, Conflict, Forbidden, NotFound. Nothing is stored on error.
     """
+    from shared.services.applications import LinkActor
+
     action = ACTIONS[link.action]
     return action.perform(link.application_id, body, LinkActor(link.application_id, link.action))

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from shared.domain.team import ProgrammeTeam
 from shared.errors import ConfigurationError
+from shared.models.base import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     table_name: str = Field(alias="TABLE_NAME")
     idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME")
     event_bus_name: str = Field(alias="EVENT_BUS_NAME")

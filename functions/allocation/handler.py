@@ -9,14 +9,15 @@ from shared.models.events import (
     ApplicationWaitlisted,
     ApplicationWithdrawn,
 )
-from shared.services import allocation, offers
 
+# Reactions by name: imported when their first event arrives, not on a cold start for a request.
+OFFERS, ALLOCATION = "shared.services.offers", "shared.services.allocation"
 consume = Consumer({
-    ApplicationOffered: offers.on_offered,
-    ApplicationWaitlisted: offers.on_waitlisted,
-    ApplicationWithdrawn: offers.on_withdrawn,
-    ApplicationExpired: offers.on_expired,
-    AllocationRan: allocation.on_ran,
-}, timers={"applications_close": allocation.on_applications_close, "offer_expiry": offers.on_offer_expiry})
+    ApplicationOffered: f"{OFFERS}:on_offered",
+    ApplicationWaitlisted: f"{OFFERS}:on_waitlisted",
+    ApplicationWithdrawn: f"{OFFERS}:on_withdrawn",
+    ApplicationExpired: f"{OFFERS}:on_expired",
+    AllocationRan: f"{ALLOCATION}:on_ran",
+}, timers={"applications_close": f"{ALLOCATION}:on_applications_close", "offer_expiry": f"{OFFERS}:on_offer_expiry"})
 
 app, handler = api_function(routes.router, consume=consume)

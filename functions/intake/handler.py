@@ -3,8 +3,8 @@ from functions.intake import routes
 from shared.consumer import Consumer
 from shared.entry import api_function
 from shared.models.events import ApplicationSubmitted
-from shared.services import intake
 
-consume = Consumer({ApplicationSubmitted: intake.on_submitted})
+# Reactions by name: imported when their first event arrives, not on a cold start for a request.
+consume = Consumer({ApplicationSubmitted: "shared.services.intake:on_submitted"})
 
 app, handler = api_function(routes.router, consume=consume)

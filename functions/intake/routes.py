@@ -6,14 +6,16 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.link_actions import ACTIONS
+from shared.deferred import Deferred
 from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.http.documented import response, schema
+from shared.link_actions import ACTIONS
 from shared.models.application import ApplicationIn
-from shared.models.responses import ApplicationList, ApplicationOut, response
 from shared.models.year import SubstituteIn
-from shared.services import intake, substitution
 
 router = APIGatewayRouter()
+# Each route's service is imported on the route's first request: a cold start pays for none of the others.
+intake, substitution = Deferred("shared.services.intake"), Deferred("shared.services.substitution")
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 WITHDRAW = ACTIONS["withdraw"]
 
@@ -23,7 +25,7 @@ CSV = "text/csv"
 @router.post("/visits/<visit_id>/applications", summary="Apply for a place on a visit (members)",
              description="The organisation is the one in the member's token. One application per email per visit.",
              tags=["applications"], status_code=201,
-             responses=response("The application", ApplicationOut, 201))
+             responses=response("The application", "ApplicationOut", status=201))
 def submit_application(visit_id: Annotated[str, Path()], body: Annotated[ApplicationIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: (201, intake.submit(visit_id, body, caller).answer()))
@@ -31,7 +33,7 @@ def submit_application(visit_id: Annotated[str, Path()], body: Annotated[Applica
 
 @router.get("/applications/<application_id>",
             summary="Read an application (the submitting member, the applicant, coordinators)", tags=["applications"],
-            responses=response("The application", ApplicationOut))
+            responses=response("The application", "ApplicationOut"))
 def get_application(application_id: Annotated[str, Path()]):
     caller = require_caller(router)
     return json_response(200, intake.read(application_id, caller).answer())
@@ -39,7 +41,7 @@ def get_application(application_id: Annotated[str, Path()]):
 
 @router.post("/applications/<application_id>/withdraw",
              summary="Withdraw an application (the submitting member, the applicant, coordinators)",
-             tags=["applications"], responses=response("The application, withdrawn", ApplicationOut))
+             tags=["applications"], responses=response("The application, withdrawn", "ApplicationOut"))
 def withdraw_application(application_id: Annotated[str, Path()],
                          body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
@@ -54,7 +56,7 @@ def withdraw_application(application_id: Annotated[str, Path()],
                          "gone. 409 if the application holds no place, the visit has started, or the colleague "
                          "already applied.",
              tags=["applications"], status_code=201,
-             responses=response("The colleague's application", ApplicationOut, 201))
+             responses=response("The colleague's application", "ApplicationOut", status=201))
 def substitute_application(application_id: Annotated[str, Path()], body: Annotated[SubstituteIn, Body()]):
     caller = require_caller(router)
     raw = router.current_event.json_body
@@ -62,7 +64,7 @@ def substitute_application(application_id: Annotated[str, Path()], body: Annotat
 
 
 @router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"],
-            responses=response("My applications", ApplicationList))
+            responses=response("My applications", "ApplicationList"))
 def my_applications():
     caller = require_caller(router)
     return json_response(200, {"applications": [a.answer() for a in intake.mine(caller)]})
@@ -71,7 +73,7 @@ def my_applications():
 @router.get("/visits/<visit_id>/applications",
             summary="A visit's applications (coordinators; CSV with Accept: text/csv)", tags=["applications"],
             responses={200: {"description": "The visit's applications, oldest first",
-                             "content": {"application/json": {"model": ApplicationList},
+                             "content": {"application/json": {"schema": schema("ApplicationList")},
                                          CSV: {"schema": {"type": "string"}}}}})
 def visit_applications(visit_id: Annotated[str, Path()]):
     require_coordinator(router)

@@ -5,35 +5,27 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
 
+from shared.deferred import Deferred
 from shared.http import json_response, require_coordinator
-from shared.models.responses import response
-from shared.services import audit, people
-from shared.store.audit import AuditEntry
+from shared.http.documented import response
 
 router = APIGatewayRouter()
-
-
-class Erased(BaseModel):
-    erased: int
-
-
-class AuditTrail(BaseModel):
-    entries: list[AuditEntry]
+# Each route's service is imported on the route's first request: a cold start pays for none of the others.
+audit, people = Deferred("shared.services.audit"), Deferred("shared.services.people")
 
 
 @router.delete("/people/<email>",
                summary="Erase a person: their applications lose every personal field; nothing more is sent "
                        "to them; their learning points stay in reports, unattributed (coordinators)",
-               tags=["people"], responses=response("How many of their applications were erased", Erased))
+               tags=["people"], responses=response("How many of their applications were erased", "Erased"))
 def erase_person(email: Annotated[str, Path()]):
     require_coordinator(router)
     return json_response(200, {"erased": people.erase(unquote(email))})
 
 
 @router.get("/audit", summary="Every request coordinators made, newest first (coordinators)", tags=["people"],
-            responses=response("The audit trail", AuditTrail))
+            responses=response("The audit trail", "AuditTrail"))
 def read_audit(limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = audit.DEFAULT_LIMIT):
     require_coordinator(router)
     return json_response(200, {"entries": [e.answer() for e in audit.latest(limit)]})

@@ -13,17 +13,18 @@ from shared.models.events import (
     VisitCreated,
     VisitScheduleChanged,
 )
-from shared.services import material, preparation, reminders, substitution
 
+# Reactions by name: imported when their first event arrives, not on a cold start for a request.
+REMINDERS = "shared.services.reminders"
 consume = Consumer({
-    VisitCreated: reminders.on_visit_created,
-    VisitScheduleChanged: reminders.on_schedule_changed,
-    VisitCancelled: reminders.on_cancelled,
-    ApplicationConfirmed: preparation.on_confirmed,
-    ApplicationWithdrawn: reminders.on_withdrawn,
-    ApplicationSubstituted: reminders.on_substituted,
-    SubstituteTookPlace: substitution.on_substitute_took_place,
-    MaterialUploaded: material.on_uploaded,
-}, timers={"communication": reminders.on_communication})
+    VisitCreated: f"{REMINDERS}:on_visit_created",
+    VisitScheduleChanged: f"{REMINDERS}:on_schedule_changed",
+    VisitCancelled: f"{REMINDERS}:on_cancelled",
+    ApplicationConfirmed: "shared.services.preparation:on_confirmed",
+    ApplicationWithdrawn: f"{REMINDERS}:on_withdrawn",
+    ApplicationSubstituted: f"{REMINDERS}:on_substituted",
+    SubstituteTookPlace: "shared.services.substitution:on_substitute_took_place",
+    MaterialUploaded: "shared.services.material:on_uploaded",
+}, timers={"communication": f"{REMINDERS}:on_communication"})
 
 app, handler = api_function(routes.router, consume=consume)

@@ -5,21 +5,27 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.link_actions import ACTIONS
+from shared.deferred import Deferred
 from shared.http import idempotent, json_response, raw_body, require_caller, require_coordinator
+from shared.http.documented import response
+from shared.link_actions import ACTIONS
 from shared.models.follow_up import PrepCallIn, ReflectionIn
-from shared.models.responses import FollowUpStoppedOut, MaterialOut, ReissueOut, ResendOut, PrepCallOut, ReflectionOut, Timeline, response
 from shared.models.year import ResendIn
-from shared.services import follow_up, material, preparation, resend, timeline
 
 router = APIGatewayRouter()
+# Each route's service is imported on the route's first request: a cold start pays for none of the others.
+follow_up = Deferred("shared.services.follow_up")
+material = Deferred("shared.services.material")
+preparation = Deferred("shared.services.preparation")
+resend = Deferred("shared.services.resend")
+timeline = Deferred("shared.services.timeline")
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 PREP_CALL, REFLECTIONS, STOP = ACTIONS["prep_call"], ACTIONS["reflections"], ACTIONS["stop_follow_up"]
 
 
 @router.post("/applications/<application_id>/prep-call",
              summary="Say whether the visitor joins the preparation call (the submitting member or the applicant)",
-             tags=["applications"], responses=response("The visitor's answer", PrepCallOut))
+             tags=["applications"], responses=response("The visitor's answer", "PrepCallOut"))
 def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCallIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email, lambda: PREP_CALL.respond(preparation.set_prep_call(application_id, body,
@@ -28,7 +34,7 @@ def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCa
 
 @router.post("/applications/<application_id>/reflections",
              summary="Record a week's reflection after the visit (confirmed visitors)", tags=["applications"],
-             status_code=201, responses=response("The reflection as recorded", ReflectionOut, 201))
+             status_code=201, responses=response("The reflection as recorded", "ReflectionOut", status=201))
 def record_reflection(application_id: Annotated[str, Path()], body: Annotated[ReflectionIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email,
@@ -37,7 +43,7 @@ def record_reflection(application_id: Annotated[str, Path()], body: Annotated[Re
 
 @router.post("/applications/<application_id>/stop-follow-up",
              summary="Stop the weekly follow-up emails (the applicant only)", tags=["applications"],
-             responses=response("The follow-up is stopped", FollowUpStoppedOut))
+             responses=response("The follow-up is stopped", "FollowUpStoppedOut"))
 def stop_follow_up(application_id: Annotated[str, Path()],
                    body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
@@ -46,7 +52,7 @@ def stop_follow_up(application_id: Annotated[str, Path()],
 
 @router.get("/visits/<visit_id>/timeline",
             summary="Every communication planned or sent for the visit (coordinators)", tags=["visits"],
-            responses=response("The visit's communications in due order", Timeline))
+            responses=response("The visit's communications in due order", "Timeline"))
 def get_timeline(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
     return json_response(200, timeline.timeline(visit_id))
@@ -58,7 +64,7 @@ def get_timeline(visit_id: Annotated[str, Path()]):
                         "PowerPoint, Excel, OpenDocument, PNG, JPEG, text or Markdown, checked by name, declared type "
                         "and content. Visitors not joining the preparation call get it attached to the background "
                         "material email (at once if that has already gone).",
-            tags=["visits"], status_code=201, responses=response("The file as stored", MaterialOut, 201))
+            tags=["visits"], status_code=201, responses=response("The file as stored", "MaterialOut", status=201))
 def upload_material(visit_id: Annotated[str, Path()], filename: Annotated[str, Path()]):
     require_coordinator(router)
     content_type = next((v for k, v in router.current_event.headers.items() if k.lower() == "content-type"), None)
@@ -71,7 +77,7 @@ def upload_material(visit_id: Annotated[str, Path()], filename: Annotated[str, P
              description="`kind` and `occasion` as the timeline shows them; `to` one of its recipients. The copy sent "
                          "then goes again, each link in it replaced by a fresh one for the same action and deadline; "
                          "the timeline shows it as a `resend`. 404 if that email never went to that address.",
-             tags=["visits"], responses=response("What was resent", ResendOut))
+             tags=["visits"], responses=response("What was resent", "ResendOut"))
 def resend_email(visit_id: Annotated[str, Path()], body: Annotated[ResendIn, Body()]):
     caller = require_coordinator(router)
     return idempotent(router, caller.email, lambda: resend.resend(visit_id, body.kind, body.occasion, body.to))
@@ -81,7 +87,7 @@ def resend_email(visit_id: Annotated[str, Path()], body: Annotated[ResendIn, Bod
              summary="Email a visitor a fresh link for each action open to them now (coordinators)",
              description="Shown on the visit's timeline as `links_reissued`. 409 if the application is withdrawn, "
                          "expired or substituted, the visit is cancelled, or no action is open.",
-             tags=["applications"], responses=response("The links sent", ReissueOut))
+             tags=["applications"], responses=response("The links sent", "ReissueOut"))
 def reissue_links(application_id: Annotated[str, Path()],
                   body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_coordinator(router)

@@ -3,10 +3,11 @@ from functions.reports import routes
 from shared.consumer import Consumer
 from shared.entry import api_function
 from shared.models.events import AttendanceRecorded, LearningPointsSubmitted
-from shared.services import reports
 
-consume = Consumer({LearningPointsSubmitted: reports.on_points_submitted,
-                    AttendanceRecorded: reports.on_points_submitted},
-                   timers={"report_due": reports.on_report_due, "impact_due": reports.on_impact_due})
+# Reactions by name: imported when their first event arrives, not on a cold start for a request.
+REPORTS = "shared.services.reports"
+consume = Consumer({LearningPointsSubmitted: f"{REPORTS}:on_points_submitted",
+                    AttendanceRecorded: f"{REPORTS}:on_points_submitted"},
+                   timers={"report_due": f"{REPORTS}:on_report_due", "impact_due": f"{REPORTS}:on_impact_due"})
 
 app, handler = api_function(routes.router, consume=consume)

@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 
 from shared import clock
+from shared.deferred import Deferred
 from shared.errors import Invalid, NotFound, ProgrammeError
 from shared.models.follow_up import FOLLOW_UP_WEEKS
 from shared.models.learning import MAX_POINTS
 from shared.pages import html_response, render_page
-from shared.services import applications, learning, visits
-from shared.services.links import Link, LinkExpired
+
+if TYPE_CHECKING:
+    from shared.services.links import Link
+
+# Imported on the first link page, not on every cold start of the visits function.
+applications, learning, visits = (Deferred("shared.services.applications"), Deferred("shared.services.learning"),
+                                  Deferred("shared.services.visits"))
+links = Deferred("shared.services.links")
 
 Form = dict[str, list[str]]
 SHOWN_POINT_FIELDS = 5  # learning point fields shown at first; "Add another point" shows more (up to MAX_POINTS)
@@ -96,7 +103,7 @@ def _opened(resolve: Callable[[], Link]) -> tuple[Link, dict] | Response:
     try:
         link = resolve()
         return link, _context(link)
-    except LinkExpired as error:
+    except links.LinkExpired as error:
         return problem(error, context=_context_if_any(error.link))
     except ProgrammeError as error:
         return problem(error)
@@ -134,7 +141,7 @@ def problem(error: ProgrammeError, link: Link | None = None, context: dict | Non
     """An unknown (404), expired or no longer possible (409) link: what happened and whom to ask."""
     if isinstance(error, NotFound) and link is None:
         kind, heading = "unknown", "We do not recognise this link"
-    elif isinstance(error, LinkExpired):
+    elif isinstance(error, links.LinkExpired):
         kind, heading = "expired", "This link has expired"
     else:
         kind, heading = "closed", "This can no longer be done"

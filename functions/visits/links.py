@@ -4,34 +4,30 @@ A browser (Accept: text/html) gets pages instead of JSON, and may POST the page'
 (application/x-www-form-urlencoded): `link_pages` turns both into the same action.
 """
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.visits import link_pages
 from shared import link_actions
+from shared.deferred import Deferred
 from shared.http import json_response
-from shared.models.responses import (
-    ApplicationOut,
-    FollowUpStoppedOut,
-    LearningPointsOut,
-    LinkDescription,
-    PrepCallOut,
-    ReflectionOut,
-    response,
-)
+from shared.http.documented import response
 from shared.pages import wants_html
-from shared.services import links
+
+if TYPE_CHECKING:
+    from shared.services.links import Link
 
 router = APIGatewayRouter()
+links = Deferred("shared.services.links")  # imported on the first link opened, not on every cold start
 
 
 @router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"],
             description="With Accept: text/html (a browser) the answer is an HTML page saying what the link does, "
                         "for which visit and person, with a form that performs it; unknown (404) and expired (409) "
                         "links answer a page too.",
-            responses=response("What the link does", LinkDescription))
+            responses=response("What the link does", "LinkDescription"))
 def describe_link(token: Annotated[str, Path()]):
     if wants_html(router.current_event.headers):
         return link_pages.describe(lambda: links.resolve(token))
@@ -43,8 +39,8 @@ def describe_link(token: Annotated[str, Path()]):
                          "text/html the answer is an HTML page saying what happened (bad input: the form again, "
                          "422, each field's error beside it).",
              responses={**response("Done (confirm, withdraw, prep call, stop follow-up)",
-                                 ApplicationOut | PrepCallOut | FollowUpStoppedOut),
-                        **response("Recorded (learning points, reflections)", LearningPointsOut | ReflectionOut, 201)})
+                                 "ApplicationOut", "PrepCallOut", "FollowUpStoppedOut"),
+                        **response("Recorded (learning points, reflections)", "LearningPointsOut", "ReflectionOut", status=201)})
 def perform_link(token: Annotated[str, Path()],
                  body: Annotated[dict[str, Any] | None, Body()] = None):
     event = router.current_event
@@ -55,7 +51,7 @@ def perform_link(token: Annotated[str, Path()],
     return json_response(*perform(link, link_pages.form_body(link.action, form) if form is not None else body or {}))
 
 
-def perform(link: links.Link, body: dict) -> tuple[int, dict]:
+def perform(link: "Link", body: dict) -> tuple[int, dict]:
     """The link's action with this body (shared/link_actions.py): its route's status and answer."""
     return link_actions.ACTIONS[link.action].respond(link_actions.perform(link, body))
 

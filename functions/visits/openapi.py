@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.domain.material import BINARY_MEDIA_TYPES
 from shared.http import make_resolver
+from shared.http.documented import COMPONENT, referenced
 from shared.topology import ROUTES
 
 router = APIGatewayRouter()
@@ -88,7 +89,22 @@ def document() -> str:
         title="Peer learning visits API", version="1.0.0",
         description="Visits, applications, allocation, reminders and reports of the peer learning visits programme.",
         security_schemes={BEARER: HTTPBearer(bearerFormat="JWT", description=BEARER_DESCRIPTION)}))
-    return json.dumps(_with_access_and_errors(generated))
+    return json.dumps(_with_access_and_errors(_with_answers(generated)))
+
+
+def _with_answers(doc: dict) -> dict:
+    """The answer models the routes name (shared/http/documented.py), as the document's components."""
+    from pydantic.json_schema import models_json_schema
+
+    from shared.models import responses
+
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    named = sorted(referenced(doc) - set(schemas))
+    _, definitions = models_json_schema([(getattr(responses, name), "serialization") for name in named],
+                                        ref_template=COMPONENT)
+    for name, definition in definitions.get("$defs", {}).items():
+        schemas.setdefault(name, definition)
+    return doc
 
 
 def _with_access_and_errors(doc: dict) -> dict:

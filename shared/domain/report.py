@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable
 
-from pydantic import BaseModel
-
 from shared.domain.rendering import LONDON, environment
+from shared.models.base import Model
 
 
-class ReportVisit(BaseModel):
+class ReportVisit(Model):
     visit_id: str
     title: str
     theme: str
@@ -36,7 +35,7 @@ class ReportVisit(BaseModel):
     ends_at: datetime | None = None
 
 
-class Visitor(BaseModel):
+class Visitor(Model):
     """A confirmed visitor, as the report knows them."""
 
     application_id: str
@@ -48,7 +47,7 @@ class Visitor(BaseModel):
     questions: list[str]
 
 
-class Contribution(BaseModel):
+class Contribution(Model):
     """One visitor's (last) learning-points submission."""
 
     application_id: str
@@ -58,7 +57,7 @@ class Contribution(BaseModel):
     submitted_at: datetime
 
 
-class Report(BaseModel):
+class Report(Model):
     visit: ReportVisit
     visitors: list[Visitor]
     contributions: list[Contribution]

@@ -19,7 +19,6 @@ from shared.http import gate
 from shared.http.responses import error_response, json_response, proxy_answer
 from shared.models.parsing import invalid_fields
 from shared.observability import logger
-from shared.services import audit
 
 AUDIT_ROUTE = "/audit"
 
@@ -95,6 +94,8 @@ def _audit(event: dict, answer: dict) -> None:
     caller = caller_from_claims(claims) if claims else None
     if caller is None or not caller.is_coordinator or event.get("resource") == AUDIT_ROUTE:
         return
+    from shared.services import audit  # only a coordinator's request needs the audit trail's store
+
     try:
         audit.record(caller, event, int(answer.get("statusCode") or 0))
     except Exception:  # noqa: BLE001 - see the docstring

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from shared.models.base import Model
 from shared.models.safe_json import single_line
 
 # An address SES can send to: ASCII (the HTML standard's "valid email address"), a dotted domain of
@@ -18,7 +19,7 @@ HOLDING = ("offered", "confirmed")
 GONE = ("withdrawn", "expired", "substituted")
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(Model):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]

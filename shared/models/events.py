@@ -8,10 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from shared.models.base import Model
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(Model):
     model_config = ConfigDict(extra="allow")
     detail_type: ClassVar[str]
     version: int = 1

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+from shared.models.base import Model
 
 FOLLOW_UP_WEEKS = 6
 
 
-class PrepCallIn(BaseModel):
+class PrepCallIn(Model):
     """`POST /applications/{id}/prep-call`: whether the visitor will join the preparation call."""
 
     model_config = ConfigDict(extra="ignore")
     attending: StrictBool
 
 
-class ReflectionIn(BaseModel):
+class ReflectionIn(Model):
     """`POST /applications/{id}/reflections`: one week's reflection. Fields the contract does not name
     are dropped, never stored as given (an attribute named "" is one DynamoDB refuses)."""
 

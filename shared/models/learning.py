@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator
+
+from shared.models.base import Model
 
 MAX_POINTS = 10
 Point = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
-class LearningPointsIn(BaseModel):
+class LearningPointsIn(Model):
     """`POST /applications/{id}/learning-points`: what a visitor learnt, and what they will adopt."""
 
     model_config = ConfigDict(extra="ignore")
@@ -31,7 +33,7 @@ class LearningPointsIn(BaseModel):
         return value.strip() or None if value is not None else None
 
 
-class HiddenPointIn(BaseModel):
+class HiddenPointIn(Model):
     """`POST /visits/{id}/report/hidden-points`: keep one point out of the published summary."""
 
     model_config = ConfigDict(extra="forbid")

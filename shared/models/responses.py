@@ -1,5 +1,7 @@
 """The success answers of the API as the OpenAPI document declares them (documentation only).
 
+Routes name these models (shared/http/documented.py); only the OpenAPI document imports this module.
+
 The routes answer plain dicts (Visit.answer, Application.answer, the services' answer dicts); these
 models describe those dicts so the document is true of them. A field that an answer leaves out when
 it has no value is optional and not nullable; one that is answered as null is nullable.
@@ -9,14 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pydantic.json_schema import SkipJsonSchema
 
 from shared.models.application import Status as ApplicationStatus
+from shared.models.base import Model
 from shared.models.visit import VisitStatus
+from shared.store.audit import AuditEntry
 
 
-class Out(BaseModel):
+class Out(Model):
     model_config = ConfigDict(extra="allow")
 
 
@@ -254,6 +258,11 @@ class LinkDescription(Out):
     expires_at: str
 
 
-def response(description: str, model, status: int = 200) -> dict:
-    """A Powertools `responses=` entry answering `model` as JSON."""
-    return {status: {"description": description, "content": {"application/json": {"model": model}}}}
+# --- people -------------------------------------------------------------------------------------
+
+class Erased(Out):
+    erased: int
+
+
+class AuditTrail(Out):
+    entries: list[AuditEntry]

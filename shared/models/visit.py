@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, model_validator
 
 from shared.models.application import EMAIL_PATTERN
+from shared.models.base import Model
 from shared.models.safe_json import single_line
 
 Text = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(single_line)]
@@ -24,14 +25,14 @@ def _in_programme_years(moment: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, AfterValidator(_in_programme_years)]
 
 
-class Host(BaseModel):
+class Host(Model):
     model_config = ConfigDict(extra="forbid")
     organisation: Text
     contact_name: Text
     contact_email: Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 
 
-class VisitFields(BaseModel):
+class VisitFields(Model):
     """What a coordinator sets; shared by create and by the merged result of a patch."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +84,7 @@ class VisitFields(BaseModel):
         return problems
 
 
-class VisitPatch(BaseModel):
+class VisitPatch(Model):
     """JSON Merge Patch of a visit: every field optional; null clears (starts_at: null = to be confirmed)."""
 
     model_config = ConfigDict(extra="forbid")

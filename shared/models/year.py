@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from shared.models.application import EMAIL_PATTERN
+from shared.models.base import Model
 
 ApplicationId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(Model):
     """`POST /visits/{id}/attendance`: who came and who did not (confirmed visitors' application ids)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -19,7 +20,7 @@ class AttendanceIn(BaseModel):
     absent: Annotated[list[ApplicationId], Field(max_length=500)] = []
 
 
-class SubstituteIn(BaseModel):
+class SubstituteIn(Model):
     """`POST /applications/{id}/substitute`: the colleague who takes the place (same organisation)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -43,7 +44,7 @@ class SubstituteIn(BaseModel):
         return value.strip() if value is not None else None
 
 
-class ResendIn(BaseModel):
+class ResendIn(Model):
     """`POST /visits/{id}/timeline/resend`: one email of the timeline (its kind and occasion) and its recipient."""
 
     model_config = ConfigDict(extra="forbid")
@@ -52,7 +53,7 @@ class ResendIn(BaseModel):
     to: Annotated[str, Field(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 
 
-class CancelIn(BaseModel):
+class CancelIn(Model):
     """`POST /visits/{id}/cancel`: an optional reason, told to everyone the cancellation concerns."""
 
     model_config = ConfigDict(extra="forbid")

@@ -15,20 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from shared.settings import settings
 
-from shared.store.audit import AuditStore, DynamoAudit, MemoryAudit
-from shared.store.allocation import AllocationStore, DynamoAllocation, MemoryAllocation
-from shared.store.applications import ApplicationStore, DynamoApplications, MemoryApplications
-from shared.store.extras import DynamoExtras, ExtrasStore, MemoryExtras
-from shared.store.learning import DynamoLearning, LearningStore, MemoryLearning
-from shared.store.reports import DynamoReports, MemoryReports, ReportStore
-from shared.store.links import DynamoLinks, LinkStore, MemoryLinks
-from shared.store.memory import Memory
-from shared.store.sent import DynamoSent, MemorySent, SentStore
-from shared.store.timers import DynamoTimers, MemoryTimers, TimerStore
-from shared.store.visits import DynamoVisits, MemoryVisits, VisitStore
+if TYPE_CHECKING:  # the store modules are imported when the stores are built, not at every cold start
+    from shared.store.allocation import AllocationStore
+    from shared.store.applications import ApplicationStore
+    from shared.store.audit import AuditStore
+    from shared.store.extras import ExtrasStore
+    from shared.store.learning import LearningStore
+    from shared.store.links import LinkStore
+    from shared.store.memory import Memory
+    from shared.store.reports import ReportStore
+    from shared.store.sent import SentStore
+    from shared.store.timers import TimerStore
+    from shared.store.visits import VisitStore
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,17 @@ class Stores:
 
 @lru_cache(maxsize=1)
 def dynamodb() -> Stores:
+    from shared.store.allocation import DynamoAllocation
+    from shared.store.applications import DynamoApplications
+    from shared.store.audit import DynamoAudit
+    from shared.store.extras import DynamoExtras
+    from shared.store.learning import DynamoLearning
+    from shared.store.links import DynamoLinks
+    from shared.store.reports import DynamoReports
+    from shared.store.sent import DynamoSent
+    from shared.store.timers import DynamoTimers
+    from shared.store.visits import DynamoVisits
+
     retention = settings().retention
     return Stores(links=DynamoLinks(), sent=DynamoSent(retention), timers=DynamoTimers(), visits=DynamoVisits(),
                   applications=DynamoApplications(retention), learning=DynamoLearning(retention),
@@ -56,6 +69,18 @@ def dynamodb() -> Stores:
 
 
 def in_memory(memory: Memory | None = None, retention: timedelta | None = None) -> Stores:
+    from shared.store.allocation import MemoryAllocation
+    from shared.store.applications import MemoryApplications
+    from shared.store.audit import MemoryAudit
+    from shared.store.extras import MemoryExtras
+    from shared.store.learning import MemoryLearning
+    from shared.store.links import MemoryLinks
+    from shared.store.memory import Memory
+    from shared.store.reports import MemoryReports
+    from shared.store.sent import MemorySent
+    from shared.store.timers import MemoryTimers
+    from shared.store.visits import MemoryVisits
+
     memory, retention = memory or Memory(), retention or settings().retention
     return Stores(links=MemoryLinks(memory), sent=MemorySent(memory, retention), timers=MemoryTimers(memory),
                   visits=MemoryVisits(memory), applications=MemoryApplications(memory, retention),

@@ -9,13 +9,11 @@ the record and the ledger last as long as the visit):
 """
 from __future__ import annotations
 
-from shared.models.events import DomainEvent
-
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from shared.adapters import table
+from shared.models.base import Model
+from shared.models.events import DomainEvent
 from shared.models.stamp import Stamp
 from shared.store.memory import Memory
 
@@ -23,14 +21,14 @@ LEDGER = "LEDGER"
 LEASE_ITEM_SECONDS = 3600   # a lease item's own TTL: long after any holder is gone
 
 
-class AllocationRecord(BaseModel):
+class AllocationRecord(Model):
     visit_id: str
     first_ran_at: Stamp
     ran_at: Stamp
     runs: int
 
 
-class LedgerLine(BaseModel):
+class LedgerLine(Model):
     organisation_key: str
     organisation: str
     visit_id: str

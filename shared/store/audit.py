@@ -10,17 +10,16 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from shared.adapters import table
 from shared.domain.retention import as_ttl, keep_until
+from shared.models.base import Model
 from shared.models.stamp import Stamp
 from shared.store.memory import Memory
 
 PARTITION = "AUDIT"
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Model):
     at: Stamp
     request_id: str
     coordinator: str

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from shared.adapters import table
 from shared.domain.retention import Dated, as_ttl, keep_until
 from shared.errors import Conflict
+from shared.models.base import Model
 from shared.models.events import DomainEvent
 from shared.models.stamp import Stamp
 from shared.store import reports as report_items
@@ -23,7 +22,7 @@ from shared.store.memory import Memory
 REPORT_ASSEMBLED = "the visit's report is already assembled: learning points are closed"
 
 
-class LearningPoints(BaseModel):
+class LearningPoints(Model):
     application_id: str
     visit_id: str
     organisation: str
@@ -36,7 +35,7 @@ class LearningPoints(BaseModel):
         return self.model_dump(mode="json")
 
 
-class Reflection(BaseModel):
+class Reflection(Model):
     application_id: str
     visit_id: str
     organisation: str = ""

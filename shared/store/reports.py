@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from pydantic import BaseModel
-
 from shared import clock
 from shared.adapters import table
 from shared.domain.retention import Dated, as_ttl, keep_until
 from shared.errors import Conflict
+from shared.models.base import Model
 from shared.models.events import DomainEvent
 from shared.models.stamp import Stamp
 from shared.store.memory import Memory
@@ -25,7 +24,7 @@ ASSEMBLING, PUBLISHED = "assembling", "published"
 HIDDEN_CHANGED = "the hidden points changed meanwhile; try again"
 
 
-class ReportRecord(BaseModel):
+class ReportRecord(Model):
     visit_id: str
     status: Literal["assembling", "published"]
     claimed_at: Stamp
@@ -42,13 +41,13 @@ class ReportRecord(BaseModel):
         return self.status == PUBLISHED
 
 
-class HiddenPoint(BaseModel):
+class HiddenPoint(Model):
     application_id: str
     index: int
     text: str
 
 
-class HiddenPoints(BaseModel):
+class HiddenPoints(Model):
     visit_id: str
     points: list[HiddenPoint] = []
     version: int = 0      # 0: none hidden yet (no item)
