@@ -103,6 +103,11 @@ def _with_answers(doc: dict) -> dict:
     _, definitions = models_json_schema([(getattr(responses, name), "serialization") for name in named],
                                         ref_template=COMPONENT)
     for name, definition in definitions.get("$defs", {}).items():
+        for field in definition.get("properties", {}).values():
+            # An answer's field left out when empty has no default worth stating, and a null one would
+            # contradict its type (Powertools' own components leave it out too).
+            if "default" in field and field["default"] is None:
+                del field["default"]
         schemas.setdefault(name, definition)
     return doc
 
