@@ -178,6 +178,25 @@ class Emulator:
         except Exception:  # noqa: BLE001 - internals moved: fall back to polling the API
             return None
 
+    def forget_stream_records(self, before: int) -> None:
+        """Drop the stream records numbered below `before` (the stream source has handed them on).
+
+        moto keeps every record of the table's stream for ever, each with its item's old and new
+        image: over a programme's year most of the stack's memory. DynamoDB keeps a day's worth;
+        here nothing reads a record again once the source's checkpoint has passed it. The
+        shard's first number moves up by as many, so later records keep their numbers."""
+        try:
+            from moto.dynamodb.models import dynamodb_backends
+
+            with MOTO_LOCK:
+                shard = dynamodb_backends[env.ACCOUNT_ID][env.REGION].get_table(env.TABLE_NAME).stream_shard
+                done = min(before - shard.starting_sequence_number, len(shard.items))
+                if done > 0:
+                    del shard.items[:done]
+                    shard.starting_sequence_number += done
+        except Exception:  # noqa: BLE001 - internals moved: keep every record, as moto does
+            pass
+
     def queue_has_visible(self, queue_name: str) -> bool | None:
         """Whether a queue holds a visible message, or None if unknown."""
         try:

@@ -87,11 +87,13 @@ class StreamSource:
                 log.exception("%s: stream record %d cannot be read", self.function, self._next_sequence)
                 self._set_aside([str(self._next_sequence)], "the record could not be read from the stream", 0)
                 self._next_sequence += 1
+                self.emulator.forget_stream_records(before=self._next_sequence)
                 return 1
         if not records:
             return 0
         self._next_sequence = max(int(r["dynamodb"]["SequenceNumber"]) for r in records) + 1
         self._deliver([self._lambda_record(r) for r in records])
+        self.emulator.forget_stream_records(before=self._next_sequence)
         return len(records)
 
     def _read(self, limit: int) -> list[dict]:
