@@ -159,6 +159,13 @@ def follow_up_week(kind: str) -> int | None:
     return int(kind.rsplit("_", 1)[1]) if kind in FOLLOW_UP_KINDS else None
 
 
+def reflection_opens(visit: VisitLike, week: int) -> datetime | None:
+    """When week `week`'s reflection is first accepted: when that week's nudge (its question) is due."""
+    if visit.starts_at is None:
+        return None
+    return visit.starts_at + DATE_OFFSETS[f"follow_up_week_{week}"]
+
+
 _KIND_ORDER = {kind: n for n, kind in enumerate((*CALL_KINDS, *DATE_OFFSETS))}
 
 

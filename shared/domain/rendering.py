@@ -22,7 +22,7 @@ Every template takes:
 | waitlist | `position` (int), `reason` (str) | withdraw |
 | offer_expired | (nothing more) | |
 | calendar_update | `event`: "visit" or "prep_call" (which calendar entry changed) | withdraw |
-| cancellation | `reason` (optional): "visit_cancelled" (default), "withdrawn" or "substituted" (with `substitute_name`); `note` (optional): the coordinator's reason for cancelling | |
+| cancellation | `reason` (optional): "visit_cancelled" (default), "withdrawn" or "substituted" (with `substitute_name`); `note` (optional): the coordinator's reason for cancelling; `by` ("visitor" (default) or "coordinator": who withdrew), `previous_status` (default "confirmed": a holder's has calendar CANCELs), `applicant` (optional: the member's copy, naming whom they applied for) | |
 | host_update | `change`: "date", "withdrawal" (`person`), "substitution" (`person`, `substitute` as a host_questions visitor), "cancellation" (`reason`?); `visitors` ([str] now expected), `calendar`: None, "update" or "cancel" | |
 | alert | `what`: "offer_lapsed" (`person`, `deadline`, `held`, `waiting`), "below_minimum" (`person`, `organisation`, `held_by_organisation`), "underfilled" (`offered`, `applicants`, `waiting`), "empty_report" (`visitors`) | |
 | links_reissued | (nothing more) | every action open to the visitor now |
@@ -77,7 +77,8 @@ LINK_LABELS = {
 
 # Optional context, so callers pass only what differs from the usual case.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "cancellation": {"reason": "visit_cancelled", "note": None, "substitute_name": None},
+    "cancellation": {"reason": "visit_cancelled", "note": None, "substitute_name": None, "by": "visitor",
+                     "previous_status": "confirmed", "applicant": None},
     "host_questions": {"calendar": False},
     "host_update": {"person": None, "substitute": None, "visitors": [], "reason": None, "calendar": None},
     "member_cancellation": {"reason": None, "any_holders": False},

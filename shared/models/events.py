@@ -61,6 +61,8 @@ class ApplicationSubmitted(ApplicationEvent):
 class ApplicationWithdrawn(ApplicationEvent):
     detail_type = "ApplicationWithdrawn"
     previous_status: str
+    # "visitor" (the applicant, their link, or the member who applied) or "coordinator".
+    withdrawn_by: str = "visitor"
 
 
 class ApplicationErased(ApplicationEvent):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared import clock
 from shared.adapters.mailer import Email
-from shared.domain.plan import follow_up_week
+from shared.domain.plan import follow_up_week, reflection_opens
 from shared.errors import Conflict
 from shared.models.application import Application
 from shared.models.events import FollowUpStopped, ReflectionRecorded
@@ -19,7 +19,7 @@ from shared.store.learning import Reflection
 
 
 def record_reflection(application_id: str, reflection: ReflectionIn, actor: Actor) -> Reflection:
-    """A confirmed visitor's reflection for a week, from the visit's start on; a resubmission replaces it."""
+    """A confirmed visitor's reflection for week N, from week N's nudge on; a resubmission replaces it."""
     application = applications.find(application_id)
     applications.authorize(application, actor, action="reflections")
     if application.status != "confirmed":
@@ -28,8 +28,11 @@ def record_reflection(application_id: str, reflection: ReflectionIn, actor: Acto
     if visit.status == "cancelled":
         raise Conflict("the visit is cancelled")
     now = clock.now()
-    if visit.starts_at is None or now < visit.starts_at:
-        raise Conflict("reflections are recorded from the start of the visit")
+    opens = reflection_opens(visit, reflection.week)
+    if opens is None or now < opens:
+        # Week N's reflection answers week N's question, which its nudge asks (the contract's rule).
+        when = f"from {clock.iso(opens)}" if opens else "once the visit has taken place"
+        raise Conflict(f"the reflection for week {reflection.week} is accepted {when}, when that week's question is sent")
     stored = Reflection(application_id=application_id, visit_id=visit.visit_id, organisation=application.organisation,
                         week=reflection.week, text=reflection.text, recorded_at=now)
     stores().learning.record_reflection(stored, visit, ReflectionRecorded(

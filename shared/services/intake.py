@@ -18,7 +18,7 @@ from shared.models.application import GONE, Application, ApplicationIn
 from shared.models.events import ApplicationSubmitted, ApplicationWithdrawn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
-from shared.services.applications import Actor
+from shared.services.applications import Actor, LinkActor
 from shared.store import stores
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
@@ -107,12 +107,21 @@ def withdraw(application_id: str, actor: Actor) -> Application:
         if application.status not in WITHDRAWABLE:
             raise Conflict(f"an {application.status} application cannot be withdrawn")
         event = ApplicationWithdrawn(visit_id=application.visit_id, application_id=application_id,
-                                     organisation=application.organisation, previous_status=application.status)
+                                     organisation=application.organisation, previous_status=application.status,
+                                     withdrawn_by=_withdrawn_by(application, actor))
         try:
             return stores().applications.withdraw(application, event, WITHDRAWABLE)
         except Conflict:
             application = applications.find(application_id)  # changed meanwhile: look again
     raise Conflict("the application keeps changing; try again")
+
+
+def _withdrawn_by(application: Application, actor: Actor) -> str:
+    """A coordinator acting on someone else's application is told apart (the email must not thank them)."""
+    if isinstance(actor, LinkActor) or not actor.is_coordinator:
+        return "visitor"
+    own = actor.email in (application.email.lower(), application.submitted_by.lower())
+    return "visitor" if own else "coordinator"
 
 
 # --- the receipt ----------------------------------------------------------------------------------

@@ -96,6 +96,6 @@ def default_material(visit: Visit) -> str:
     return (f"The visit's theme is \"{visit.theme}\", hosted by {visit.host.organisation}. "
             "Before the visit, please look at how your own organisation approaches this theme today, "
             "and which of your questions matter most to you and your colleagues.\n\n"
-            "The preparation call agrees the questions the group will put to the host, how the day will run, "
-            "and what each visitor hopes to bring back. Your coordinator can send you the notes of the call "
-            "if you would like them.")
+            # Sent the day before the call: it promises nothing from a call that has not happened yet.
+            "On the preparation call the rest of the group will agree which questions to put to the host and "
+            "how the day will run; bring your own questions on the day and they will be heard too.")

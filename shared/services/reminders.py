@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from shared import clock
-from shared.adapters.mailer import Email
+from shared.adapters.mailer import Attachment, Email
 from shared.domain import plan as planning
 from shared.errors import NotFound
 from shared.models.application import GONE, HOLDING, Application
@@ -26,13 +26,15 @@ from shared.models.events import (
 )
 from shared.models.visit import Visit
 from shared.observability import logger
-from shared.services import applications, follow_up, hosts, links, outbound, preparation, visits
+from shared.services import applications, follow_up, hosts, links, members, outbound, preparation, visits
 from shared.services.invitations import call_invitation, host_invitation, visit_invitation
 from shared.services.outbound import already_sent
 from shared.store import stores
 from shared.store.timers import Timer
 
 HOST = "host"
+# Still in the running without a place.
+WAITING = ("submitted", "waitlisted")
 
 
 # --- planning ---------------------------------------------------------------------------------------
@@ -193,8 +195,10 @@ BUILDERS: dict[str, Callable[[Visit, Application, str], Email]] = {
 # --- leaving: withdrawal and cancellation -----------------------------------------------------------
 
 def on_withdrawn(detail: ApplicationWithdrawn) -> None:
-    """A holder withdrew: their calendar entries are cancelled (same UIDs)."""
-    if detail.previous_status not in HOLDING:
+    """A holder withdrew: their calendar entries are cancelled (same UIDs). Withdrawn by the programme
+    team, anyone still in the running is told so (not thanked), and so is the member who applied for them."""
+    by_team = detail.withdrawn_by == "coordinator"
+    if detail.previous_status not in HOLDING and not (by_team and detail.previous_status in WAITING):
         return
     try:
         visit = visits.find(detail.visit_id)
@@ -203,8 +207,13 @@ def on_withdrawn(detail: ApplicationWithdrawn) -> None:
         return
     if visit.status == "cancelled":
         return  # the visit's cancellation already told them
-    _cancellation(visit, application, reason="withdrawn", occasion="withdrawn")
-    hosts.tell_withdrawal(visit, application)
+    _cancellation(visit, application, reason="withdrawn", occasion="withdrawn", by=detail.withdrawn_by,
+                  previous_status=detail.previous_status)
+    if by_team:
+        members.tell_member(visit, application, "cancellation", kind="cancellation", occasion="withdrawn",
+                            reason="withdrawn", by="coordinator", previous_status=detail.previous_status)
+    if detail.previous_status in HOLDING:
+        hosts.tell_withdrawal(visit, application)
 
 
 def on_substituted(detail: ApplicationSubstituted) -> None:
@@ -268,10 +277,12 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     kind = "cancellation"
     if already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    # Only the events the holder was sent: an offer not yet confirmed never carried the call's.
-    call = (call_invitation(visit, application, method="CANCEL")
-            if _was_sent_call_event(visit.visit_id, application.email) else None)
-    invitations = (visit_invitation(visit, application, method="CANCEL"), call)
+    invitations: tuple[Attachment | None, ...] = ()
+    if context.get("previous_status", "confirmed") in HOLDING:
+        # Only the events the holder was sent: an offer not yet confirmed never carried the call's.
+        call = (call_invitation(visit, application, method="CANCEL")
+                if _was_sent_call_event(visit.visit_id, application.email) else None)
+        invitations = (visit_invitation(visit, application, method="CANCEL"), call)
     message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason,
                                **context)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,

@@ -257,7 +257,10 @@ def test_a_visits_whole_life_sends_each_timed_communication_once_at_its_time(rea
     reflect = links_by_action(stack, one_at(stack, a1["email"], start + WEEK))["reflections"]
     reply = stack.call("POST", f"/links/{reflect}", {"week": 1, "text": "Told my team about the huddles."})
     assert reply.status == 201, reply.raw
+    reply = stack.call("POST", f"/applications/{a1['id']}/reflections", {"week": 2, "text": "Too soon."}, token=kent)
+    assert reply.status == 409, reply.raw  # week 2's reflection answers week 2's nudge, not yet sent
     for week in range(2, 7):
+        advance_past(stack, start + week * WEEK)
         reply = stack.call("POST", f"/applications/{a1['id']}/reflections",
                            {"week": week, "text": f"Week {week}: tried it again."}, token=kent)
         assert reply.status == 201, reply.raw

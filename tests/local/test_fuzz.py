@@ -316,14 +316,15 @@ def test_every_success_answer_is_declared_with_a_schema_it_is_true_of(real_stack
     stack.advance(starts + timedelta(hours=1))
     check("POST", "/applications/{application_id}/learning-points", f"/applications/{a}/learning-points",
           {"points": ["Brief before every shift", "Share the rota"]}, member, expect=201)
-    check("POST", "/applications/{application_id}/reflections", f"/applications/{a}/reflections",
-          {"week": 1, "text": "Tried the briefing", "applied": True}, visitor, expect=201)
     check("POST", "/applications/{application_id}/stop-follow-up", f"/applications/{a}/stop-follow-up", {}, visitor)
     check("POST", "/visits/{visit_id}/report/hidden-points", f"/visits/{v}/report/hidden-points",
           {"application_id": a, "index": 1}, coord)
 
     stack.advance(starts + timedelta(days=15))
     stack.settle()
+    # week 1's reflection is taken from week 1's nudge on (7 days after the start)
+    check("POST", "/applications/{application_id}/reflections", f"/applications/{a}/reflections",
+          {"week": 1, "text": "Tried the briefing", "applied": True}, visitor, expect=201)
     check("GET", "/visits/{visit_id}/report", f"/visits/{v}/report", token=coord)
     summary = check("GET", "/reports/{visit_id}", f"/reports/{v}")
     assert summary["learning_points"] == ["Brief before every shift"], summary

@@ -381,3 +381,17 @@ def test_learning_points_are_asked_only_of_those_who_have_not_sent_them_and_neve
                                visit=visits.find(world.visit_id))
     world.advance(START + timedelta(days=6))
     assert "learning_points_reminder" not in world.kinds_to("bob")  # the report is assembled: points are closed
+
+
+def test_the_withdrawing_coordinator_is_told_apart_from_the_visitor():
+    from shared.auth import Caller
+    from shared.services.intake import _withdrawn_by
+
+    application = Application(
+        name="Alice", email="alice@visitors.example", role="police", job_title="Inspector", motivation="To learn",
+        questions=["How?"], prep_call="join", application_id="a1", visit_id="v1", organisation="Kent Police",
+        status="confirmed", submitted_at=START, submitted_by="lead@kent.example", updated_at=START)
+    coordinator = Caller(email="coord@centre.example", name="C", organisation="", groups=frozenset({"coordinators"}))
+    assert _withdrawn_by(application, coordinator) == "coordinator"
+    assert _withdrawn_by(application, Caller(email="lead@kent.example", name="L", organisation="Kent Police",
+                                             groups=frozenset())) == "visitor"
