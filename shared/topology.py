@@ -281,7 +281,8 @@ RULES: tuple[EventRule, ...] = (
     # planning every timed communication; calendar updates, call invitations, cancellations
     EventRule("reminders-events", "reminders",
               ("VisitCreated", "VisitScheduleChanged", "VisitCancelled", "ApplicationConfirmed",
-               "ApplicationWithdrawn", "ApplicationSubstituted", "SubstituteTookPlace", "MaterialUploaded")),
+               "ApplicationWithdrawn", "ApplicationSubstituted", "SubstituteTookPlace", "MaterialUploaded",
+               "PrepCallChanged")),
     EventRule("reminders-timers", "reminders", ("TimerFired",), _timers_for("reminders")),
     # assembling the report early once every visitor who came has answered
     EventRule("reports-events", "reports", ("LearningPointsSubmitted", "AttendanceRecorded")),

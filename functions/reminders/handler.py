@@ -8,6 +8,7 @@ from shared.models.events import (
     ApplicationSubstituted,
     ApplicationWithdrawn,
     MaterialUploaded,
+    PrepCallChanged,
     SubstituteTookPlace,
     VisitCancelled,
     VisitCreated,
@@ -25,6 +26,7 @@ consume = Consumer({
     ApplicationSubstituted: f"{REMINDERS}:on_substituted",
     SubstituteTookPlace: "shared.services.substitution:on_substitute_took_place",
     MaterialUploaded: "shared.services.material:on_uploaded",
+    PrepCallChanged: f"{REMINDERS}:on_prep_call_changed",
 }, timers={"communication": f"{REMINDERS}:on_communication"})
 
 app, handler = api_function(routes.router, consume=consume)

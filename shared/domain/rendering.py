@@ -21,13 +21,13 @@ Every template takes:
 | offer | `confirm_by` (datetime: the offer lapses after it) | confirm, withdraw |
 | waitlist | `position` (int), `reason` (str) | withdraw |
 | offer_expired | (nothing more) | |
-| calendar_update | `event`: "visit" or "prep_call" (which calendar entry changed) | withdraw |
+| calendar_update | `change` (shared/domain/changes.py): visit_set, visit_date, visit_time, visit_venue, visit_unset, call_set, call_moved, call_unset; or "confirmed" (a place confirmed by a visitor not joining the call: `call_passed`, `material_sent`) or "call_declined" (`material_sent`); `confirm_by` (optional: an offer still open) | withdraw, or prep_call for the call |
 | cancellation | `reason` (optional): "visit_cancelled" (default), "withdrawn" or "substituted" (with `substitute_name`); `note` (optional): the coordinator's reason for cancelling; `by` ("visitor" (default) or "coordinator": who withdrew), `previous_status` (default "confirmed": a holder's has calendar CANCELs), `applicant` (optional: the member's copy, naming whom they applied for) | |
-| host_update | `change`: "date", "withdrawal" (`person`), "substitution" (`person`, `substitute` as a host_questions visitor), "cancellation" (`reason`?); `visitors` ([str] now expected), `calendar`: None, "update" or "cancel" | |
+| host_update | `change`: "date" (`what`: a visit change of shared/domain/changes.py), "withdrawal" (`person`), "substitution" (`person`, `substitute` as a host_questions visitor), "cancellation" (`reason`?); `visitors` ([str] now expected), `calendar`: None, "update" or "cancel" | |
 | alert | `what`: "offer_lapsed" (`person`, `deadline`, `held`, `waiting`), "below_minimum" (`person`, `organisation`, `held_by_organisation`), "underfilled" (`offered`, `applicants`, `waiting`), "empty_report" (`visitors`) | |
 | links_reissued | (nothing more) | every action open to the visitor now |
 | member_cancellation | `applicants`: [{`name`, `status`}], `reason`?, `any_holders` | |
-| prep_call_invite | (reads `visit.prep_call_at`, `visit.prep_call_dial_in`) | prep_call |
+| prep_call_invite | `why`: "confirmed" (on confirmation, with the visit's CONFIRMED event), "rejoined" (they can join after all) or "invited" (default); reads `visit.prep_call_at`, `visit.prep_call_dial_in` | prep_call, withdraw |
 | prep_call_reminder | (the same; the dial-in is shown) | prep_call |
 | background_material | `material` (str, plain text; blank lines separate paragraphs) | |
 | visit_reminder_7d | (nothing more) | withdraw |
@@ -80,9 +80,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "cancellation": {"reason": "visit_cancelled", "note": None, "substitute_name": None, "by": "visitor",
                      "previous_status": "confirmed", "applicant": None},
     "host_questions": {"calendar": False},
-    "host_update": {"person": None, "substitute": None, "visitors": [], "reason": None, "calendar": None},
+    "host_update": {"person": None, "substitute": None, "visitors": [], "reason": None, "calendar": None,
+                    "what": "visit_date"},
     "member_cancellation": {"reason": None, "any_holders": False},
     "waitlist": {"applicant": None, "last_offer_at": None, "final": False},
+    "calendar_update": {"confirm_by": None, "material_sent": False, "call_passed": False},
+    "prep_call_invite": {"why": "invited"},
+    "substitute_place": {"call_invite": False},
     "receipt": {"applicant": None},
     "learning_points_request": {"deadline": None},
     "learning_points_reminder": {"deadline": None},
@@ -141,6 +145,11 @@ def london_time(moment: datetime | str | None) -> str:
 
 def link_label(action: str) -> str:
     return LINK_LABELS.get(action) or action.replace("_", " ").capitalize()
+
+
+def in_london(moment: datetime | str | None) -> datetime | None:
+    """A stored time (UTC datetime or ISO text) as London local time; None stays None."""
+    return _in_london(moment)
 
 
 def _in_london(moment: datetime | str | None) -> datetime | None:

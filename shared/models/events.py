@@ -42,6 +42,11 @@ class VisitScheduleChanged(VisitEvent):
     call_version: int
     date_changed: bool
     call_changed: bool
+    # What it was before (ISO or None), so the emails can say "set", "moved" or "new time".
+    previous_starts_at: str | None = None
+    previous_ends_at: str | None = None
+    previous_venue: str | None = None
+    previous_prep_call_at: str | None = None
 
 
 class VisitCancelled(VisitEvent):

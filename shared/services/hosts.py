@@ -59,12 +59,13 @@ def tell_substitution(visit: Visit, old: Application, new: Application) -> bool:
                  visitors=_expected(visit.visit_id))
 
 
-def tell_date_change(visit: Visit) -> bool:
-    """The host's calendar event moves with the date (REQUEST of the same UID at the new version)."""
+def tell_date_change(visit: Visit, what: str = "visit_date") -> bool:
+    """The host's calendar event moves with the date (REQUEST of the same UID at the new version), worded
+    by `what` changed (shared/domain/changes.py: a new time on the same day is not a new date)."""
     if visit.status == "cancelled" or not list_sent(visit.visit_id):
         return False
     invitation = host_invitation(visit)
-    return _send(visit, "calendar_update", planning.date_occasion(visit), invitation, change="date",
+    return _send(visit, "calendar_update", planning.date_occasion(visit), invitation, change="date", what=what,
                  calendar="update" if invitation else None)
 
 

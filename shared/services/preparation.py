@@ -5,6 +5,7 @@ The calendar events themselves are built in shared/services/invitations.py.
 from __future__ import annotations
 
 
+from shared import clock
 from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
 from shared.errors import Conflict, NotFound
@@ -32,19 +33,22 @@ def set_prep_call(application_id: str, answer: PrepCallIn, actor: Actor) -> Appl
     if application.attending_prep_call != answer.attending or application.prep_call != choice:
         event = PrepCallChanged(visit_id=application.visit_id, application_id=application_id,
                                 organisation=application.organisation, attending=answer.attending)
+        # The call's calendar event is cancelled or sent again on each change: its SEQUENCE counts them.
         application = applications.change(application, event, attending_prep_call=answer.attending,
-                                          prep_call=choice)
+                                          prep_call=choice, call_changes=application.call_changes + 1)
     return application
 
 
 # --- emails ---------------------------------------------------------------------------------------
 
-def _prep_call_link(visit: Visit, application: Application) -> str:
+def prep_call_link(visit: Visit, application: Application) -> str:
     return links.issue(application.application_id, "prep_call", visit)
 
 
 def on_confirmed(detail: ApplicationConfirmed) -> None:
-    """ApplicationConfirmed → the call invitation (its .ics when the call is set, and the dial-in)."""
+    """ApplicationConfirmed → the visit's event, now CONFIRMED (an update of the offer's TENTATIVE one), and
+    for those joining the call its invitation (its .ics when the call is set, and the dial-in). Those who
+    cannot join get no call invitation; one confirmed after the call took place gets the material instead."""
     try:
         visit = visits.find(detail.visit_id)
         application = applications.find(detail.application_id)
@@ -52,21 +56,56 @@ def on_confirmed(detail: ApplicationConfirmed) -> None:
         return
     if visit.status == "cancelled" or application.status != "confirmed":
         return
-    kind, occasion = "prep_call_invite", call_occasion(visit)
+    call_passed = visit.prep_call_at is not None and clock.now() >= visit.prep_call_at
+    if attends_call(application) and not call_passed:
+        send_call_invitation(visit, application, call_occasion(visit), why="confirmed")
+        return
+    kind, occasion = "calendar_update", "confirmed"
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    # The visit's event again, now CONFIRMED (the offer's was TENTATIVE): an update of the same UID.
-    message = outbound.compose(application.email, kind, (visit_invitation(visit, application),
-                                                          call_invitation(visit, application)), name=application.name,
-                    visit=visit, attending=attends_call(application),
-                    links={"prep_call": _prep_call_link(visit, application)})
+    material_sent = call_passed and _late_material(visit, application)
+    page = {"withdraw": withdraw_link(visit, application)}
+    if not call_passed:
+        page = {"prep_call": prep_call_link(visit, application), **page}
+    message = outbound.compose(application.email, kind, (visit_invitation(visit, application),),
+                               name=application.name, visit=visit, change="confirmed",
+                               call_passed=call_passed, material_sent=material_sent, links=page)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
 
+def _late_material(visit: Visit, application: Application) -> bool:
+    """Confirmed after the call took place (a late promotion): the background material now, instead."""
+    kind, occasion = "background_material", call_occasion(visit)
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
+        return True
+    return outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                              email=background_material(visit, application),
+                              application_id=application.application_id)
+
+
+def send_call_invitation(visit: Visit, application: Application, occasion: str, *, why: str = "invited") -> None:
+    """The call's invitation to a confirmed visitor joining it. `why`: "confirmed" (with the visit's event,
+    now CONFIRMED), "rejoined" (they can join after all) or "invited" (a colleague's confirmed place)."""
+    kind = "prep_call_invite"
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    attachments = (visit_invitation(visit, application) if why == "confirmed" else None,
+                   call_invitation(visit, application))
+    message = outbound.compose(application.email, kind, attachments, name=application.name, visit=visit, why=why,
+                               links={"prep_call": prep_call_link(visit, application),
+                                      "withdraw": withdraw_link(visit, application)})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=message, application_id=application.application_id)
+
+
+def withdraw_link(visit: Visit, application: Application) -> str:
+    return links.issue(application.application_id, "withdraw", visit, offer_expires_at=application.offer_expires_at)
+
+
 def prep_call_reminder(visit: Visit, application: Application, kind: str = "prep_call_reminder") -> Email:
     return outbound.compose(application.email, "prep_call_reminder", name=application.name, visit=visit,
-                 links={"prep_call": _prep_call_link(visit, application)})
+                 links={"prep_call": prep_call_link(visit, application)})
 
 
 def background_material(visit: Visit, application: Application, kind: str = "background_material",

@@ -13,12 +13,14 @@ from typing import Callable
 
 from shared import clock
 from shared.adapters.mailer import Attachment, Email
+from shared.domain import changes
 from shared.domain import plan as planning
 from shared.errors import NotFound
 from shared.models.application import GONE, HOLDING, Application
 from shared.models.events import (
     ApplicationSubstituted,
     ApplicationWithdrawn,
+    PrepCallChanged,
     TimerFired,
     VisitCancelled,
     VisitCreated,
@@ -65,6 +67,8 @@ def on_schedule_changed(detail: VisitScheduleChanged) -> None:
 
 
 def send_calendar_updates(detail: VisitScheduleChanged) -> None:
+    """Each holder gets the changed event, worded by what changed (shared/domain/changes.py): the visit's
+    to every holder, the call's to those joining it (those who cannot join hold no call event)."""
     try:
         visit = visits.find(detail.visit_id)
     except NotFound:
@@ -74,22 +78,44 @@ def send_calendar_updates(detail: VisitScheduleChanged) -> None:
     holders = [a for a in applications.of_visit(visit.visit_id) if a.status in HOLDING]
     # A newer change has its own event, which will send its own update.
     if detail.date_changed and detail.date_version == visit.date_version:
+        change = changes.visit_change(detail.previous_starts_at, visit.starts_at, detail.previous_ends_at,
+                                      visit.ends_at, detail.previous_venue, visit.venue)
+        before = _as_before(visit, starts_at=detail.previous_starts_at, ends_at=detail.previous_ends_at)
         for application in holders:
-            _calendar_update(visit, application, "visit", planning.date_occasion(visit))
-        hosts.tell_date_change(visit)
+            _calendar_update(visit, application, change, planning.date_occasion(visit), before)
+        hosts.tell_date_change(visit, change)
     if detail.call_changed and detail.call_version == visit.call_version:
+        change = changes.call_change(detail.previous_prep_call_at, visit.prep_call_at)
+        before = _as_before(visit, prep_call_at=detail.previous_prep_call_at)
         for application in holders:
-            _calendar_update(visit, application, "prep_call", planning.call_occasion(visit))
+            if planning.attends_call(application):
+                _calendar_update(visit, application, change, planning.call_occasion(visit), before)
 
 
-def _calendar_update(visit: Visit, application: Application, event: str, occasion: str) -> None:
+def _as_before(visit: Visit, **previous: str | None) -> Visit:
+    """The visit as it was (to CANCEL an entry whose date or call is no longer set)."""
+    return visit.model_copy(update={k: clock.parse(v) if v else None for k, v in previous.items()})
+
+
+def _calendar_update(visit: Visit, application: Application, change: str, occasion: str, before: Visit) -> None:
     kind = "calendar_update"
     if already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    # Back to "to be confirmed": no event to send; the next date set updates the same entry.
-    invitation = visit_invitation(visit, application) if event == "visit" else call_invitation(visit, application)
-    message = outbound.compose(application.email, kind, (invitation,), name=application.name, visit=visit, event=event,
-                    links={"withdraw": _withdraw_link(visit, application)})
+    if change == "visit_unset":  # back to "to be confirmed": the old entry leaves the calendar
+        invitation = visit_invitation(before, application, method="CANCEL") if before.starts_at else None
+    elif change == "call_unset":
+        invitation = call_invitation(before, application, method="CANCEL") if before.prep_call_at else None
+    elif change.startswith("visit"):
+        invitation = visit_invitation(visit, application)
+    else:
+        invitation = call_invitation(visit, application)
+    if change.startswith("visit"):
+        page = {"withdraw": _withdraw_link(visit, application)}
+    else:
+        page = {"prep_call": preparation.prep_call_link(visit, application)}
+    confirm_by = application.offer_expires_at if application.status == "offered" else None
+    message = outbound.compose(application.email, kind, (invitation,), name=application.name, visit=visit,
+                               change=change, confirm_by=confirm_by, links=page)
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
@@ -280,8 +306,7 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
     invitations: tuple[Attachment | None, ...] = ()
     if context.get("previous_status", "confirmed") in HOLDING:
         # Only the events the holder was sent: an offer not yet confirmed never carried the call's.
-        call = (call_invitation(visit, application, method="CANCEL")
-                if _was_sent_call_event(visit.visit_id, application.email) else None)
+        call = call_invitation(visit, application, method="CANCEL") if holds_call_event(visit, application) else None
         invitations = (visit_invitation(visit, application, method="CANCEL"), call)
     message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason,
                                **context)
@@ -289,9 +314,74 @@ def _cancellation(visit: Visit, application: Application, *, reason: str, occasi
                        email=message, application_id=application.application_id)
 
 
-def _was_sent_call_event(visit_id: str, recipient: str) -> bool:
-    """Whether `recipient` holds the call's calendar event: its invitation or an update of it went out
-    while the call was set (occasion `call{n}`, n >= 1)."""
-    return any(record.recipient.lower() == recipient.lower() and record.occasion != "call0" and record.sent_at
-               for kind in ("prep_call_invite", "calendar_update")
-               for record in stores().sent.of_visit(visit_id, kind=kind, occasion_prefix="call"))
+def holds_call_event(visit: Visit, application: Application) -> bool:
+    """Whether the visitor holds the call's calendar event: the call is set, they mean to join it, and the
+    last call email they were sent carried its invitation or an update (not its CANCEL)."""
+    if visit.prep_call_at is None or not planning.attends_call(application):
+        return False
+    return _was_sent_call(visit, application)
+
+
+def _was_sent_call(visit: Visit, application: Application) -> bool:
+    records = [r for kind in ("prep_call_invite", "calendar_update")
+               for r in stores().sent.of_visit(visit.visit_id, kind=kind, occasion_prefix="call")
+               if r.recipient.lower() == application.email.lower() and r.sent_at and r.occasion != "call0"
+               and not r.occasion.startswith("call0-")]
+    if not records:
+        return False
+    latest = max(records, key=lambda r: _call_step(r.occasion))
+    # The only call email sent on an answer that is not a REQUEST is the CANCEL to one who cannot join.
+    return not (latest.kind == "calendar_update" and "-answer" in latest.occasion)
+
+
+def _call_step(occasion: str) -> tuple[int, int]:
+    """`call{version}` or `call{version}-answer{changes}` in the order they were sent."""
+    version, _, answer = occasion.removeprefix("call").partition("-answer")
+    return int(version or 0), int(answer or 0)
+
+
+# --- the visitor's answer about the call ------------------------------------------------------------
+
+def on_prep_call_changed(detail: PrepCallChanged) -> None:
+    """A holder who now cannot join gets the call's CANCEL (same UID, higher SEQUENCE) if they held its
+    event; a confirmed one who now can, its invitation again (a REQUEST above the CANCEL)."""
+    try:
+        visit = visits.find(detail.visit_id)
+        application = applications.find(detail.application_id)
+    except NotFound:
+        return
+    if visit.status == "cancelled" or application.status not in HOLDING or visit.prep_call_at is None:
+        return
+    if planning.attends_call(application) != detail.attending:
+        return  # changed again since: that change has its own event
+    occasion = f"{planning.call_occasion(visit)}-answer{application.call_changes}"
+    if not detail.attending:
+        if not _was_sent_call(visit, application):
+            return  # never sent the call's event (an offer, or a first answer): nothing to take out
+        kind = "calendar_update"
+        if already_sent(visit.visit_id, kind, occasion, application.email):
+            return
+        material_now = _send_material_now(visit, application)
+        message = outbound.compose(application.email, kind, (call_invitation(visit, application, method="CANCEL"),),
+                                   name=application.name, visit=visit, change="call_declined",
+                                   material_sent=material_now,
+                                   links={"prep_call": preparation.prep_call_link(visit, application)})
+        outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                           email=message, application_id=application.application_id)
+    elif application.status == "confirmed" and clock.now() < visit.prep_call_at:
+        preparation.send_call_invitation(visit, application, occasion, why="rejoined")
+
+
+def _send_material_now(visit: Visit, application: Application) -> bool:
+    """A confirmed visitor who drops out of the call after the material went out (the day before the call)
+    gets it at once, so that "we will send you the material" stays true; True if it went now."""
+    item = planning.planned_item(visit, "background_material", planning.call_occasion(visit))
+    now = clock.now()
+    if application.status != "confirmed" or item is None or now < item.due_at or now >= visit.prep_call_at:
+        return False
+    kind, occasion = "background_material", planning.call_occasion(visit)
+    if already_sent(visit.visit_id, kind, occasion, application.email):
+        return False
+    return outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                              email=preparation.background_material(visit, application), due_at=now,
+                              application_id=application.application_id)

@@ -23,6 +23,7 @@ from shared.services.applications import Actor
 from shared.store import stores
 from shared.store.timers import Timer
 from shared.services.invitations import visit_invitation
+from shared.domain.plan import attends_call, call_occasion
 
 
 def substitute(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
@@ -91,11 +92,15 @@ def on_substitute_took_place(detail: SubstituteTookPlace) -> None:
                                                    offer_expires_at=application.offer_expires_at), **action_links}
         email = outbound.compose(application.email, "substitute_place", (visit_invitation(visit, application),),
                                  name=application.name, visit=visit, status=application.status,
-                                 colleague=old.name, confirm_by=application.offer_expires_at, links=action_links)
+                                 colleague=old.name, confirm_by=application.offer_expires_at, links=action_links,
+                                 call_invite=attends_call(application) and visit.prep_call_at is not None
+                                 and visit.prep_call_at > clock.now())
         outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                            email=email, application_id=application.application_id)
-    if application.status == "confirmed" and (visit.prep_call_at is None or visit.prep_call_at > clock.now()):
-        preparation.on_confirmed(detail)  # the call's invitation, unless the call is already over
+    if application.status == "confirmed" and attends_call(application) \
+            and (visit.prep_call_at is None or visit.prep_call_at > clock.now()):
+        # The call's invitation, unless they cannot join it or it is already over.
+        preparation.send_call_invitation(visit, application, call_occasion(visit))
 
 
 def _withdraw_link(visit: Visit, application: Application) -> str:

@@ -109,7 +109,9 @@ def _patch(visit_id: str, changes: dict) -> Visit:
         "date_version": visit.date_version + int(date_changed), "call_version": visit.call_version + int(call_changed)})
     event = (VisitScheduleChanged(visit_id=visit_id, date_version=updated.date_version,
                                   call_version=updated.call_version, date_changed=date_changed,
-                                  call_changed=call_changed)
+                                  call_changed=call_changed, previous_starts_at=_iso(visit.starts_at),
+                                  previous_ends_at=_iso(visit.ends_at), previous_venue=visit.venue,
+                                  previous_prep_call_at=_iso(visit.prep_call_at))
              if date_changed or call_changed else VisitUpdated(visit_id=visit_id))
     try:
         stored = stores().visits.replace(updated, event)
@@ -118,6 +120,10 @@ def _patch(visit_id: str, changes: dict) -> Visit:
     if fields.applications_close_at != visit.applications_close_at:
         _plan_close(stored)
     return stored
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else clock.iso(moment)
 
 
 def _reopens(visit: Visit, fields: VisitFields) -> bool:

@@ -461,7 +461,9 @@ def test_a_visit_played_through_with_a_no_show_a_substitution_a_late_withdrawal_
     e["e3"] = colleague["email"]
     before_visit = ["offer", "prep_call_invite", "receipt"]
     assert kinds[e["k1"]] == sorted([*before_visit, "prep_call_reminder", "visit_reminder_7d", "cancellation"])
-    assert kinds[e["k2"]] == sorted([*before_visit, "background_material", "visit_reminder_7d", "visit_reminder_1d"])
+    # k2 cannot join the call: confirmation brings the confirmed visit (a calendar update), no call invitation
+    assert kinds[e["k2"]] == sorted(["offer", "calendar_update", "receipt", "background_material", "visit_reminder_7d",
+                                     "visit_reminder_1d"])
     assert kinds[e["e1"]] == sorted([*before_visit, "prep_call_reminder", "visit_reminder_7d", "visit_reminder_1d",
                                      "learning_points_request", "follow_up_week_1", "follow_up_week_2"])
     assert kinds[e["e2"]] == sorted([*before_visit, "prep_call_reminder", "visit_reminder_7d", "cancellation"])

@@ -185,9 +185,10 @@ def test_confirmation_brings_the_call_invitation_with_its_calendar_event(world):
     # the visit's own event again, now CONFIRMED, above the offer's TENTATIVE one (3 x date version)
     assert f"UID:visit-{world.visit_id}-app-alice@peer-learning-visits" in visit_ics
     assert "STATUS:CONFIRMED" in visit_ics and "SEQUENCE:4" in visit_ics
-    assert "you cannot join the call" not in invite.text
-    [told] = world.to("bob")
-    assert "you cannot join the call, so we will email you the background material" in told.text
+    assert "You told us you cannot join" not in invite.text
+    [told] = world.to("bob")  # cannot join: the confirmed visit, and no call invitation
+    assert "cannot join the preparation call, so we will email you the background material" in told.text
+    assert [ics for ics in ics_of(told) if "UID:call-" in ics] == []
 
 
 def test_a_date_move_updates_calendars_and_stale_timers_send_nothing(world):
@@ -196,7 +197,8 @@ def test_a_date_move_updates_calendars_and_stale_timers_send_nothing(world):
     moved = START + timedelta(days=14)
     visits.patch(world.visit_id, {"starts_at": clock.iso(moved)})
     world.deliver("VisitScheduleChanged", {"version": 1, "visit_id": world.visit_id, "date_version": 2,
-                                           "call_version": 1, "date_changed": True, "call_changed": False})
+                                           "call_version": 1, "date_changed": True, "call_changed": False,
+                                           "previous_starts_at": clock.iso(START)})
     for name in ("alice", "bob", "carol"):
         [update] = [e for e in world.to(name) if "New date" in e.subject]
         assert "7 April 2027" in update.subject

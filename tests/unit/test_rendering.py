@@ -24,7 +24,7 @@ LINKS = {"confirm": "https://api.test/links/abc", "withdraw": "https://api.test/
 EXTRA = {
     "offer": {"confirm_by": datetime(2016, 12, 8, 12, tzinfo=timezone.utc)},
     "waitlist": {"position": 3, "reason": "Your organisation's places were all taken."},
-    "calendar_update": {"event": "visit"},
+    "calendar_update": {"change": "visit_date"},
     "background_material": {"material": "About the host.\n\nWhat to read first."},
     "host_questions": {"visitors": [{"name": "Alex Visitor", "organisation": "Kent Police", "role": "police",
                                      "job_title": "Inspector", "questions": ["How do you measure it?"]}]},
@@ -158,10 +158,36 @@ def test_calendar_update_differs_for_each_new_date_and_for_the_call():
     moved = {**VISIT, "starts_at": datetime(2017, 2, 2, 10, tzinfo=timezone.utc),
              "ends_at": datetime(2017, 2, 2, 16, tzinfo=timezone.utc)}
     second = render_email("calendar_update", **sample("calendar_update", visit=moved))
-    call = render_email("calendar_update", **sample("calendar_update", event="prep_call"))
+    call = render_email("calendar_update", **sample("calendar_update", change="call_moved"))
 
     assert len({first[0], second[0], call[0]}) == 3
     assert "0800 000 0000" in call[1]
+
+
+def test_a_first_call_time_is_arranged_not_moved_and_offers_the_material_not_withdrawal():
+    subject, text, html = render_email("calendar_update", **sample("calendar_update", change="call_set",
+                                                                   links={"prep_call": "https://api.test/links/p"}))
+
+    assert subject.startswith("Preparation call arranged:") and "moved" not in (subject + text).lower()
+    assert "background material" in text and "withdraw" not in text.lower()
+    assert "The calendar invitation for the call is attached." in text
+
+
+def test_a_new_time_on_the_same_day_is_not_called_a_new_date():
+    later = {**VISIT, "starts_at": datetime(2017, 1, 19, 12, tzinfo=timezone.utc),
+             "ends_at": datetime(2017, 1, 19, 17, tzinfo=timezone.utc)}
+
+    subject, text, _ = render_email("calendar_update", **sample("calendar_update", visit=later, change="visit_time"))
+
+    assert subject == "New time for Staff wellbeing and resilience: Thursday 19 January 2017, 12:00 GMT"
+    assert "new date" not in (subject + text).lower() and "keeps its date" in text
+
+
+def test_a_date_set_for_the_first_time_is_announced_as_set_with_the_invitation():
+    subject, text, _ = render_email("calendar_update", **sample("calendar_update", change="visit_set"))
+
+    assert subject == "Date set: Staff wellbeing and resilience on Thursday 19 January 2017"
+    assert "The calendar invitation for the visit is attached." in text
 
 
 def test_cancellation_tells_a_withdrawal_from_a_cancelled_visit():
