@@ -259,6 +259,7 @@ ROUTES: tuple[Route, ...] = (
 TIMER_KINDS = {
     "applications_close": "allocation",
     "offer_expiry": "allocation",
+    "offer_reminder": "allocation",
     "communication": "reminders",
     "report_due": "reports",
     "impact_due": "reports",

@@ -18,6 +18,7 @@ consume = Consumer({
     ApplicationWithdrawn: f"{OFFERS}:on_withdrawn",
     ApplicationExpired: f"{OFFERS}:on_expired",
     AllocationRan: f"{ALLOCATION}:on_ran",
-}, timers={"applications_close": f"{ALLOCATION}:on_applications_close", "offer_expiry": f"{OFFERS}:on_offer_expiry"})
+}, timers={"applications_close": f"{ALLOCATION}:on_applications_close", "offer_expiry": f"{OFFERS}:on_offer_expiry",
+           "offer_reminder": f"{OFFERS}:on_offer_reminder"})
 
 app, handler = api_function(routes.router, consume=consume)

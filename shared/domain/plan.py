@@ -25,6 +25,8 @@ FOLLOW_UP_KINDS = tuple(f"follow_up_week_{n}" for n in range(1, FOLLOW_UP_WEEKS 
 # kind -> offset from the visit's start
 DATE_OFFSETS: dict[str, timedelta] = {
     "visit_reminder_7d": timedelta(days=-7),
+    # No place is offered later than 2 days before the visit: those still waiting are told so (once).
+    "waitlist": timedelta(days=-2),
     "host_questions": timedelta(days=-7),
     "visit_reminder_1d": timedelta(days=-1),
     "learning_points_request": timedelta(days=1),
@@ -35,11 +37,13 @@ DATE_OFFSETS: dict[str, timedelta] = {
 }
 CALL_OFFSET = timedelta(hours=-24)
 
-Audience = Literal["attending", "not_attending", "holders", "confirmed", "unanswered", "follow_up", "host", "none"]
+Audience = Literal["attending", "not_attending", "holders", "waitlisted", "confirmed", "unanswered", "follow_up",
+                   "host", "none"]
 AUDIENCE: dict[str, Audience] = {
     "prep_call_reminder": "attending",
     "background_material": "not_attending",
     "visit_reminder_7d": "holders",
+    "waitlist": "waitlisted",
     "visit_reminder_1d": "holders",
     "host_questions": "host",
     # Only those who have not sent their points yet (some send them on the day).
@@ -124,8 +128,8 @@ def audience(kind: str, applications: Iterable[ApplicationLike], *,
              answered: frozenset[str] | set[str] = frozenset()) -> list[ApplicationLike]:
     """The applications a visitor communication of `kind` goes to (empty for the host's items).
 
-    Only holders of a place ever hear: withdrawn, expired, substituted, waitlisted and submitted never
-    do. After the visit, only those who attended (recorded absent: no) are asked and followed up.
+    Only holders of a place hear (and, two days before the visit, those still on the waiting list):
+    withdrawn, expired, substituted and submitted never do. After the visit, only those who attended (recorded absent: no) are asked and followed up.
     `answered` holds the application ids that already sent their learning points.
     """
     who = AUDIENCE.get(kind, "none")
@@ -139,6 +143,8 @@ def audience(kind: str, applications: Iterable[ApplicationLike], *,
         chosen = [a for a in confirmed if attends_call(a)]
     elif who == "not_attending":
         chosen = [a for a in confirmed if not attends_call(a)]
+    elif who == "waitlisted":
+        chosen = [a for a in apps if a.status == "waitlisted"]
     elif who == "confirmed":
         chosen = attended
     elif who == "unanswered":

@@ -18,9 +18,10 @@ Every template takes:
 | kind | also expects | usual links |
 |---|---|---|
 | receipt | (reads `visit.applications_close_at`) | withdraw |
-| offer | `confirm_by` (datetime: the offer lapses after it) | confirm, withdraw |
-| waitlist | `position` (int), `reason` (str) | withdraw |
-| offer_expired | (nothing more) | |
+| offer | `confirm_by` (datetime: the offer lapses after it), `promotion`, `call_ahead` (the call is still to come), `applicant` (optional: the member's copy, naming whom they applied for; no links) | confirm, withdraw |
+| offer_reminder | `confirm_by` | confirm, withdraw |
+| waitlist | `position` (int), `reason` (str), `last_offer_at` (optional datetime), `final` (optional: no place will be offered now), `applicant` (optional: the member's copy) | withdraw |
+| offer_expired | `confirm_by` (optional), `applicant` (optional: the member's copy) | |
 | calendar_update | `change` (shared/domain/changes.py): visit_set, visit_date, visit_time, visit_venue, visit_unset, call_set, call_moved, call_unset; or "confirmed" (a place confirmed by a visitor not joining the call: `call_passed`, `material_sent`) or "call_declined" (`material_sent`); `confirm_by` (optional: an offer still open) | withdraw, or prep_call for the call |
 | cancellation | `reason` (optional): "visit_cancelled" (default), "withdrawn" or "substituted" (with `substitute_name`); `note` (optional): the coordinator's reason for cancelling; `by` ("visitor" (default) or "coordinator": who withdrew), `previous_status` (default "confirmed": a holder's has calendar CANCELs), `applicant` (optional: the member's copy, naming whom they applied for) | |
 | host_update | `change`: "date" (`what`: a visit change of shared/domain/changes.py), "withdrawal" (`person`), "substitution" (`person`, `substitute` as a host_questions visitor), "cancellation" (`reason`?); `visitors` ([str] now expected), `calendar`: None, "update" or "cancel" | |
@@ -59,7 +60,7 @@ LONDON = ZoneInfo("Europe/London")
 TO_BE_CONFIRMED = "to be confirmed"
 
 KINDS = (
-    "receipt", "offer", "waitlist", "offer_expired", "calendar_update", "cancellation",
+    "receipt", "offer", "offer_reminder", "waitlist", "offer_expired", "calendar_update", "cancellation",
     "prep_call_invite", "prep_call_reminder", "background_material", "visit_reminder_7d",
     "visit_reminder_1d", "host_questions", "learning_points_request", "learning_points_reminder",
     "report_to_host", "follow_up_week", "impact_note",
@@ -84,6 +85,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                     "what": "visit_date"},
     "member_cancellation": {"reason": None, "any_holders": False},
     "waitlist": {"applicant": None, "last_offer_at": None, "final": False},
+    "offer": {"applicant": None, "promotion": False, "call_ahead": True},
+    "offer_expired": {"applicant": None, "confirm_by": None},
     "calendar_update": {"confirm_by": None, "material_sent": False, "call_passed": False},
     "prep_call_invite": {"why": "invited"},
     "substitute_place": {"call_invite": False},

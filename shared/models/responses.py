@@ -195,7 +195,9 @@ class TimelineItem(Out):
     occasion: str
     due_at: str
     to: list[str]
+    status: Literal["planned", "sent", "skipped"]
     sent_at: str | SkipJsonSchema[None] = None
+    reason: str | SkipJsonSchema[None] = None  # why a skipped item went to no one
 
 
 class Timeline(Out):

@@ -5,7 +5,7 @@ ApplicationWaitlisted, ApplicationExpired), each sent once through `outbound.sen
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared import clock
 from shared.errors import Conflict, NotFound
@@ -20,11 +20,17 @@ from shared.models.events import (
     TimerFired,
 )
 from shared.models.visit import Visit
-from shared.services import alerts, allocation, applications, links, outbound, visits
+from shared.services import alerts, allocation, applications, links, members, outbound, visits
 from shared.services.applications import Actor
 from shared.services.invitations import visit_invitation
+from shared.store import stores
+from shared.store.timers import Timer
 
 CLOSED_OFFER = "the offer is no longer open"
+# An open offer is recalled this long before it lapses (the `offer_reminder` timer). It is an `offer`
+# communication (the contract's timeline kinds) on its own occasion, in its own words.
+OFFER_REMINDER_BEFORE = timedelta(days=2)
+REMINDER_TIMER = "offer_reminder"
 
 
 # --- confirming and expiring ---------------------------------------------------------------
@@ -109,7 +115,8 @@ def _withdraw_link(visit: Visit, application: Application) -> str:
 
 
 def on_offered(detail: ApplicationOffered) -> None:
-    """ApplicationOffered → the offer email: what, when, where, the deadline, links, the visit's .ics."""
+    """ApplicationOffered → the offer email: what, when, where, the deadline, links, the visit's .ics
+    (TENTATIVE until confirmed); the member who applied for them is told too; the reminder is planned."""
     found = _live(detail)
     if found is None:
         return
@@ -118,20 +125,73 @@ def on_offered(detail: ApplicationOffered) -> None:
         return  # already confirmed, withdrawn or expired: the offer email would mislead
     deadline = application.offer_expires_at
     kind, occasion = "offer", f"{application.application_id}#{clock.iso(deadline)}"
+    _plan_reminder(visit, application)
+    members.tell_member(visit, application, "offer", kind=kind, occasion=occasion, confirm_by=deadline,
+                        promotion=detail.promotion)
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return  # don't issue fresh links for an email that went out already
     # With no date yet there is no event (None): it comes when the date is set.
     email = outbound.compose(
         application.email, "offer", (visit_invitation(visit, application),), name=application.name, visit=visit,
         confirm_by=deadline, promotion=detail.promotion,
+        call_ahead=visit.prep_call_at is not None and clock.now() < visit.prep_call_at,
         links={"confirm": links.issue(application.application_id, "confirm", visit, offer_expires_at=deadline),
                "withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
 
+# --- the offer reminder ------------------------------------------------------------------------
+
+def reminder_occasion(application: Application) -> str:
+    """The reminder's occasion: one per offer round (a new offer has a new deadline)."""
+    return f"reminder#{application.application_id}#{clock.iso(application.offer_expires_at)}"
+
+
+def reminder_due(application: Application) -> datetime | None:
+    return None if application.offer_expires_at is None else application.offer_expires_at - OFFER_REMINDER_BEFORE
+
+
+def _plan_reminder(visit: Visit, application: Application) -> None:
+    """A reminder two days before the offer lapses (none when the offer is shorter than that)."""
+    due = reminder_due(application)
+    if due is None or due <= clock.now():
+        return
+    deadline = clock.iso(application.offer_expires_at)
+    # Deterministic id: a redelivered ApplicationOffered plans the same timer once.
+    stores().timers.schedule(Timer(REMINDER_TIMER, due, f"{REMINDER_TIMER}#{application.application_id}#{deadline}",
+                                   {"visit_id": visit.visit_id, "application_id": application.application_id,
+                                    "occasion": deadline}))
+
+
+def on_offer_reminder(detail: TimerFired) -> None:
+    """The offer_reminder timer: an offer still open with this deadline is recalled, once (fresh links);
+    confirmed, withdrawn, lapsed, or offered again with another deadline: nothing."""
+    found = _live(detail)
+    if found is None:
+        return
+    visit, application = found
+    now = clock.now()
+    if application.status != "offered" or application.offer_expires_at is None \
+            or clock.iso(application.offer_expires_at) != detail.occasion or now >= application.offer_expires_at:
+        return
+    deadline = application.offer_expires_at
+    kind, occasion = "offer", reminder_occasion(application)
+    if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
+        return
+    email = outbound.compose(
+        application.email, "offer_reminder", name=application.name, visit=visit, confirm_by=deadline,
+        links={"confirm": links.issue(application.application_id, "confirm", visit, offer_expires_at=deadline),
+               "withdraw": _withdraw_link(visit, application)})
+    outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+                       email=email, due_at=reminder_due(application), application_id=application.application_id)
+
+
+# --- the waiting list and lapses ---------------------------------------------------------------
+
 def on_waitlisted(detail: ApplicationWaitlisted) -> None:
-    """ApplicationWaitlisted → the waiting-list notice (once per application), with no calendar event."""
+    """ApplicationWaitlisted → the waiting-list notice (once per application), with no calendar event;
+    the member who applied for them is told too."""
     found = _live(detail)
     if found is None:
         return
@@ -139,26 +199,37 @@ def on_waitlisted(detail: ApplicationWaitlisted) -> None:
     if application.status != "waitlisted":
         return
     kind, occasion = "waitlist", application.application_id
+    context = dict(position=application.waitlist_position, reason=application.waitlist_reason,
+                   last_offer_at=last_offer_at(visit))
+    members.tell_member(visit, application, "waitlist", kind=kind, occasion=occasion, **context)
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
         return
-    email = outbound.compose(application.email, "waitlist", name=application.name, visit=visit,
-                             position=application.waitlist_position, reason=application.waitlist_reason,
+    email = outbound.compose(application.email, "waitlist", name=application.name, visit=visit, **context,
                              links={"withdraw": _withdraw_link(visit, application)})
     outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
 
+def last_offer_at(visit: Visit) -> datetime | None:
+    """No place is offered later than this (2 days before the visit); None while the date is not set."""
+    return None if visit.starts_at is None else visit.starts_at - allocation.LAST_OFFER_BEFORE_VISIT
+
+
 def _notify_expired(detail: ApplicationExpired) -> None:
-    """ApplicationExpired → the applicant is told, and the visit's event leaves their calendar."""
+    """ApplicationExpired → the applicant is told, and the visit's event leaves their calendar; the member
+    who applied for them is told too."""
     found = _live(detail)
     if found is None:
         return
     visit, application = found
     if application.status != "expired" or application.offer_expires_at is None:
         return
+    occasion = f"{application.application_id}#{clock.iso(application.offer_expires_at)}"
+    members.tell_member(visit, application, "offer_expired", kind="offer_expired", occasion=occasion,
+                        confirm_by=application.offer_expires_at)
     cancel = visit_invitation(visit, application, method="CANCEL")
-    email = outbound.compose(application.email, "offer_expired", (cancel,), name=application.name, visit=visit)
-    outbound.send_once(visit_id=visit.visit_id, kind="offer_expired",
-                       occasion=f"{application.application_id}#{clock.iso(application.offer_expires_at)}",
+    email = outbound.compose(application.email, "offer_expired", (cancel,), name=application.name, visit=visit,
+                             confirm_by=application.offer_expires_at)
+    outbound.send_once(visit_id=visit.visit_id, kind="offer_expired", occasion=occasion,
                        recipient=application.email, email=email, application_id=application.application_id)
     alerts.offer_lapsed(visit, application)

@@ -20,7 +20,7 @@ from shared.models.visit import Visit
 from shared.services import visits
 from shared.settings import settings
 from shared.store import stores
-from shared.store.sent import SentRecord
+from shared.store.sent import NO_ONE, SentRecord
 
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -117,6 +117,14 @@ def copy_of(visit_id: str, kind: str, occasion: str, recipient: str) -> Email | 
                         for a in item.get("attachments", []))
     return Email(to=(recipient,), subject=item["subject"], text=item["text"], html=item["html"],
                  attachments=attachments)
+
+
+def record_skipped(visit_id: str, kind: str, occasion: str, reason: str, *, due_at: datetime | None = None,
+                   visit: Visit | None = None) -> None:
+    """A planned communication that went to no one, and why: the timeline shows it `skipped`."""
+    now = clock.now()
+    stores().sent.skip(SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=NO_ONE, claimed_at=now,
+                                  due_at=due_at or now, reason=reason), visit=visit or _visit(visit_id))
 
 
 def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:

@@ -145,10 +145,20 @@ def on_communication(detail: TimerFired) -> int:
         return 0
     if kind in LEARNING_POINTS_KINDS and stores().reports.find(visit_id) is not None:
         # Points are closed once the report is assembled: asking for them would ask the impossible.
-        logger.info("report already assembled: no learning points asked", extra={"kind": kind})
+        outbound.record_skipped(visit_id, kind, occasion, "the report was already assembled", due_at=item.due_at,
+                                visit=visit)
+        return 0
+    chosen = recipients(visit, kind)
+    if not chosen:
+        outbound.record_skipped(visit_id, kind, occasion, NOBODY.get(planning.AUDIENCE.get(kind, "none"),
+                                                                     "there was no one to send it to"),
+                                due_at=item.due_at, visit=visit)
         return 0
     sent = 0
-    for application in recipients(visit, kind):
+    for application in chosen:
+        if kind == "waitlist":  # the member who applied for them hears that no place came free, too
+            members.tell_member(visit, application, "waitlist", kind=kind, occasion=occasion, final=True,
+                                position=application.waitlist_position, reason=application.waitlist_reason)
         if already_sent(visit_id, kind, occasion, application.email):
             continue
         sent += outbound.send_once(visit_id=visit_id, kind=kind, occasion=occasion, recipient=application.email,
@@ -158,6 +168,15 @@ def on_communication(detail: TimerFired) -> int:
 
 
 LEARNING_POINTS_KINDS = ("learning_points_request", "learning_points_reminder")
+# Why a timed communication went to no one (the timeline's `reason` for a skipped item).
+NOBODY = {
+    "holders": "no one held a place when it was due",
+    "attending": "no confirmed visitor was joining the call when it was due",
+    "not_attending": "every confirmed visitor was joining the call",
+    "waitlisted": "no one was left on the waiting list",
+    "unanswered": "every visitor who came had already sent their learning points",
+    "follow_up": "no visitor was receiving the follow-up",
+}
 
 
 def recipients(visit: Visit, kind: str, apps: list[Application] | None = None) -> list[Application]:
@@ -207,7 +226,14 @@ def _learning_points(template: str) -> Callable[[Visit, Application, str], Email
     return build
 
 
+def _waitlist_final(visit: Visit, application: Application, kind: str) -> Email:
+    """Two days before the visit, to those still waiting: no place came free, and none will now."""
+    return outbound.compose(application.email, "waitlist", name=application.name, visit=visit, final=True,
+                            position=application.waitlist_position, reason=application.waitlist_reason)
+
+
 BUILDERS: dict[str, Callable[[Visit, Application, str], Email]] = {
+    "waitlist": _waitlist_final,
     "prep_call_reminder": preparation.prep_call_reminder,
     "background_material": preparation.background_material,
     "visit_reminder_7d": _visit_reminder,

@@ -73,6 +73,9 @@ def on_impact_due(detail: TimerFired) -> None:
         return
     confirmed = _confirmed(visit.visit_id)
     if not confirmed:
+        outbound.record_skipped(visit.visit_id, "impact_note", planning.date_occasion(visit),
+                                "no confirmed visitor came to the visit", due_at=visit.starts_at + IMPACT_DUE_AFTER,
+                                visit=visit)
         return
     notes = {a.application_id: _impact_of(a) for a in confirmed}
     team = settings().programme_team  # the coordinators read the programme team's mailbox, not the sender's
@@ -156,9 +159,12 @@ def _deliver(visit: Visit, occasion: str) -> None:
     item = _published(visit.visit_id)
     snapshot = _load(item)
     points = domain.all_points(snapshot)
+    due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
     if not points:
         # Nothing to tell the host: no report goes; the programme team hears why instead.
         alerts.empty_report(visit, len(snapshot.visitors), occasion)
+        outbound.record_skipped(visit.visit_id, HOST_KIND, occasion, "no visitor sent learning points",
+                                due_at=due_at, visit=visit)
         return
     printable = documents.get(item.documents["report_html"])
     attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
@@ -166,7 +172,6 @@ def _deliver(visit: Visit, occasion: str) -> None:
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
         visitor_count=len(snapshot.visitors), organisation_count=len(domain.organisations(snapshot)),
         answered=len(domain.contributors(snapshot)), points=points, adoptions=domain.adoptions(snapshot))
-    due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
     outbound.send_once(visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)
 

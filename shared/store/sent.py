@@ -5,6 +5,9 @@ put: it wins when there is no record yet, or when an earlier claim never got sen
 (its sender died). A sender whose send fails releases its claim at once (`release`), so the
 event's redelivery sends the email rather than finding it claimed. Kept as long as the visit's personal data
 (shared/domain/retention.py): the claim names the visit it is about.
+
+A planned communication that went to no one leaves a skip record instead (recipient `-`, with its
+`reason`): the timeline shows it `skipped`, not `planned` for ever.
 """
 from __future__ import annotations
 
@@ -17,6 +20,10 @@ from shared.adapters import table
 from shared.domain.retention import Dated, keep_until
 from shared.errors import Conflict
 from shared.store.memory import Memory
+
+
+# The recipient of a skip record: no one.
+NO_ONE = "-"
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,11 @@ class SentRecord:
     sent_at: datetime | None = None
     message_id: str | None = None
     keep_until: datetime | None = None   # set by the store when it claims (the retention rule)
+    reason: str | None = None            # a skip record's: why it went to no one
+
+    @property
+    def skipped(self) -> bool:
+        return self.recipient == NO_ONE
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -44,6 +56,9 @@ class SentStore(Protocol):
     def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None: ...
     def release(self, record: SentRecord) -> None:
         """Give back this caller's claim whose send failed (if it is still this claim, unsent)."""
+    def skip(self, record: SentRecord, *, visit: Dated | None) -> bool:
+        """Record that (visit, kind, occasion) went to no one, and why (`record.reason`; its recipient is
+        `NO_ONE`); the first reason stands (False if one was recorded already)."""
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None: ...
     def of_visit(self, visit_id: str, *, kind: str | None = None, occasion_prefix: str = "") -> list[SentRecord]:
         """The visit's records (of one kind, whose occasion starts so), in key order."""
@@ -66,6 +81,8 @@ def _item(record: SentRecord) -> dict:
         item |= {"sent_at": clock.iso(record.sent_at), "message_id": record.message_id}
     if record.keep_until:
         item["expires_at"] = int(record.keep_until.timestamp())
+    if record.reason:
+        item["reason"] = record.reason
     return item
 
 
@@ -75,7 +92,8 @@ def _record(item: dict) -> SentRecord:
         claimed_at=clock.parse(item["claimed_at"]), due_at=clock.parse(item.get("due_at") or item["claimed_at"]),
         subject=item.get("subject", ""), application_id=item.get("application_id"),
         sent_at=clock.parse(item["sent_at"]) if item.get("sent_at") else None, message_id=item.get("message_id"),
-        keep_until=datetime.fromtimestamp(item["expires_at"], timezone.utc) if item.get("expires_at") else None)
+        keep_until=datetime.fromtimestamp(item["expires_at"], timezone.utc) if item.get("expires_at") else None,
+        reason=item.get("reason"))
 
 
 def _claimable(existing: dict | None, stale_before: datetime) -> bool:
@@ -85,6 +103,17 @@ def _claimable(existing: dict | None, stale_before: datetime) -> bool:
 def _claim(record: SentRecord, visit: Dated | None, retention: timedelta) -> dict:
     return _item(replace(record, sent_at=None, message_id=None,
                          keep_until=keep_until(visit, record.claimed_at, retention)))
+
+
+def _skip_record(record: SentRecord) -> SentRecord:
+    if not record.reason:
+        raise ValueError("a skip record needs its reason")
+    return replace(record, recipient=NO_ONE, sent_at=None, message_id=None)
+
+
+def _skip(record: SentRecord, visit: Dated | None, retention: timedelta) -> dict:
+    skipped = _skip_record(record)
+    return _item(replace(skipped, keep_until=keep_until(visit, skipped.claimed_at, retention)))
 
 
 class DynamoSent:
@@ -111,6 +140,13 @@ class DynamoSent:
         key = _key(*record.key)
         table.delete(key["pk"], key["sk"], condition="claimed_at = :mine AND attribute_not_exists(sent_at)",
                      values={":mine": clock.iso(record.claimed_at)})
+
+    def skip(self, record: SentRecord, *, visit: Dated | None) -> bool:
+        try:
+            table.put(_skip(record, visit, self._retention), condition="attribute_not_exists(pk)")
+        except table.ConditionFailed:
+            return False
+        return True
 
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
         item = table.get(**_key(visit_id, kind, occasion, recipient))
@@ -161,6 +197,14 @@ class MemorySent:
             item = self._items.get(slot)
             if item and not item.get("sent_at") and item["claimed_at"] == clock.iso(record.claimed_at):
                 del self._items[slot]
+
+    def skip(self, record: SentRecord, *, visit: Dated | None) -> bool:
+        key = _key(*_skip_record(record).key)
+        with self._memory.lock:
+            if (key["pk"], key["sk"]) in self._items:
+                return False
+            self._items[(key["pk"], key["sk"])] = _skip(record, visit, self._retention)
+            return True
 
     def find(self, visit_id: str, kind: str, occasion: str, recipient: str) -> SentRecord | None:
         key = _key(visit_id, kind, occasion, recipient)

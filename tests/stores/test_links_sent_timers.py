@@ -1,6 +1,7 @@
 """Links, sent records and timers: the same answers from DynamoDB and from memory."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -67,6 +68,18 @@ def test_records_of_a_visit_by_kind_and_occasion(stores):
         ("calendar_update", "call1"), ("calendar_update", "date2"), ("offer", "a1#x"), ("offer", "a2#x")]
     assert [r.occasion for r in stores.sent.of_visit("v1", kind="calendar_update", occasion_prefix="call")] == ["call1"]
     assert stores.sent.of_visit("v3") == []
+
+
+def test_a_communication_that_went_to_no_one_is_recorded_once_with_its_first_reason(stores):
+    skipped = record("-", kind="visit_reminder_7d", occasion="date1", application_id=None, subject="",
+                     reason="no one held a place when it was due")
+    assert stores.sent.skip(record(kind="visit_reminder_7d", occasion="date1", application_id=None, subject="",
+                                   reason="no one held a place when it was due"), visit=VISIT)
+    assert not stores.sent.skip(replace(skipped, reason="another"), visit=VISIT)
+    [found] = stores.sent.of_visit("v1", kind="visit_reminder_7d")
+    assert found == replace(skipped, keep_until=ENDS + timedelta(weeks=6, days=365))
+    assert found.skipped and found.sent_at is None and found.reason == "no one held a place when it was due"
+    assert not record().skipped
 
 
 # --- timers ------------------------------------------------------------------------------------

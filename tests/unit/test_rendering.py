@@ -23,6 +23,7 @@ VISIT = {
 LINKS = {"confirm": "https://api.test/links/abc", "withdraw": "https://api.test/links/def"}
 EXTRA = {
     "offer": {"confirm_by": datetime(2016, 12, 8, 12, tzinfo=timezone.utc)},
+    "offer_reminder": {"confirm_by": datetime(2016, 12, 8, 12, tzinfo=timezone.utc)},
     "waitlist": {"position": 3, "reason": "Your organisation's places were all taken."},
     "calendar_update": {"change": "visit_date"},
     "background_material": {"material": "About the host.\n\nWhat to read first."},

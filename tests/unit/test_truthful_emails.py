@@ -250,3 +250,182 @@ def test_a_date_back_to_be_confirmed_takes_the_entry_out_and_a_new_date_puts_it_
     assert fixed.subject == "Date set: Improving patient flow on Wednesday 31 March 2027"
     _, event = events(fixed)["visit"]
     assert event["UID"] == cancelled["UID"] and event["SEQUENCE"] > cancelled["SEQUENCE"]
+
+
+# --- offers: the member who applied is told; a reminder before the offer lapses -------------------
+
+def to_allocation(world, detail_type: str, detail: dict) -> None:
+    from functions.allocation.handler import handler as allocation
+    from tests.helpers import Context, envelope, sqs_event
+
+    assert allocation(sqs_event(envelope(detail_type, detail)), Context()) == {"batchItemFailures": []}
+
+
+def offer(world, name: str, deadline) -> None:
+    from shared import clock
+    from shared.services import applications
+
+    application = applications.change(applications.find(world.ids[name]), None, status="offered",
+                                      offer_expires_at=deadline)
+    to_allocation(world, "ApplicationOffered", {
+        "version": 1, "visit_id": world.visit_id, "application_id": application.application_id,
+        "organisation": application.organisation, "offer_expires_at": clock.iso(deadline)})
+
+
+def fire_allocation_timers(world, to) -> None:
+    for detail in world.advance(to):
+        if detail["kind"] == "offer_reminder":
+            to_allocation(world, "TimerFired", detail)
+
+
+NOW = test_reminders.datetime(2027, 2, 20, 12, 0, tzinfo=test_reminders.timezone.utc)
+
+
+def test_the_member_who_applied_is_told_of_the_offer_without_the_visitor_s_links_or_calendar(world):
+    offer(world, "alice", NOW + timedelta(days=7))
+
+    [offered] = world.to("alice")
+    assert offered.subject == "A place for you: Improving patient flow (please confirm by Saturday 27 February 2027)"
+    assert "/links/" in offered.text and "visit" in events(offered)
+    [lead] = world.mailer.to(SUBMITTER)
+    assert lead.subject == "A place for Alice: Improving patient flow (to be confirmed by Saturday 27 February 2027)"
+    text, html = read(lead)
+    assert "we have offered Alice, whom you applied for, a place" in text and "Alice" in html
+    assert "/links/" not in lead.text + lead.html and lead.attachments == ()
+
+
+def test_an_open_offer_is_recalled_two_days_before_it_lapses_once(world):
+    deadline = NOW + timedelta(days=7)
+    offer(world, "alice", deadline)
+    offer(world, "alice", deadline)  # a redelivered ApplicationOffered plans no second reminder
+    world.mailer.sent.clear()
+
+    fire_allocation_timers(world, deadline - timedelta(days=2, hours=1))
+    assert world.to("alice") == []
+    fire_allocation_timers(world, deadline - timedelta(days=2))
+    [reminder] = world.to("alice")
+    assert reminder.subject == "Reminder: please confirm your place on Improving patient flow by Saturday 27 February 2027, 12:00 GMT"
+    text, html = read(reminder)
+    assert "we have not yet had your confirmation" in text and "Confirm my place" in html
+    assert "/links/" in reminder.text and world.mailer.to(SUBMITTER)[1:] == []
+    fire_allocation_timers(world, deadline - timedelta(hours=1))
+    assert len(world.to("alice")) == 1
+
+
+def test_no_reminder_for_an_offer_confirmed_or_withdrawn_meanwhile(world):
+    from shared.services import applications
+
+    deadline = NOW + timedelta(days=7)
+    offer(world, "alice", deadline)
+    offer(world, "bob", deadline)
+    applications.change(applications.find(world.ids["alice"]), None, status="confirmed")
+    applications.change(applications.find(world.ids["bob"]), None, status="withdrawn")
+    world.mailer.sent.clear()
+    fire_allocation_timers(world, deadline - timedelta(hours=1))
+    assert world.to("alice") == [] and world.to("bob") == []
+
+
+def test_the_member_is_told_when_an_offer_lapses(world):
+    from shared.services import applications
+
+    deadline = NOW + timedelta(days=7)
+    offer(world, "alice", deadline)
+    applications.change(applications.find(world.ids["alice"]), None, status="expired")
+    world.mailer.sent.clear()
+    to_allocation(world, "ApplicationExpired", {"version": 1, "visit_id": world.visit_id,
+                                                "application_id": world.ids["alice"], "organisation": "Kent Police"})
+    [lapsed] = world.to("alice")
+    assert lapsed.subject == "Your offer has lapsed: Improving patient flow"
+    assert events(lapsed)["visit"][0]["METHOD"] == "CANCEL"
+    [lead] = world.mailer.to(SUBMITTER)
+    assert lead.subject == "The offer to Alice has lapsed: Improving patient flow"
+    assert "was not confirmed by Saturday 27 February 2027, 12:00 GMT" in lead.text and lead.attachments == ()
+
+
+# --- the waiting list ------------------------------------------------------------------------------
+
+def test_the_member_is_told_of_the_waiting_list_and_all_still_waiting_hear_once_that_no_place_came(world):
+    from shared.services import applications
+
+    applications.change(applications.find(world.ids["bob"]), None, status="waitlisted", waitlist_position=2,
+                        waitlist_reason="The visit is full: all 6 places have been given out, in the order of priority.")
+    to_allocation(world, "ApplicationWaitlisted", {"version": 1, "visit_id": world.visit_id,
+                                                   "application_id": world.ids["bob"], "organisation": "Kent Police",
+                                                   "position": 2, "reason": "full"})
+    [bob] = world.to("bob")
+    assert bob.subject == "Waiting list for Improving patient flow: you are number 2"
+    [lead] = world.mailer.to(SUBMITTER)
+    assert lead.subject == "Waiting list for Improving patient flow: Bob is number 2"
+    assert "/links/" not in lead.text
+
+    world.created()
+    world.mailer.sent.clear()
+    world.advance(START - timedelta(days=2, hours=1))
+    assert world.to("erin") == []
+    world.advance(START - timedelta(days=2))
+    for name in ("erin", "bob"):
+        [notice] = world.to(name)
+        assert notice.subject == "No place came free: Improving patient flow"
+        text, html = read(notice)
+        assert "none will be offered now" in text and "none will be offered now" in html
+        assert "/links/" not in notice.text and notice.attachments == ()
+    [lead] = world.mailer.to(SUBMITTER)
+    assert lead.subject == "No place came free: Improving patient flow" and "no place came free for Bob" in lead.text
+    assert all("No place" not in e.subject for e in world.to("alice") + world.to("carol"))  # holders are not told
+    world.advance(START - timedelta(days=1))
+    assert [e.subject for e in world.to("erin")] == ["No place came free: Improving patient flow"]
+
+
+# --- the timeline: planned, sent or skipped (with why) ----------------------------------------------
+
+def timeline(world) -> list[dict]:
+    status, body = world.api("GET", f"/visits/{world.visit_id}/timeline", "/visits/{visit_id}/timeline",
+                             claims=COORDINATOR, visit_id=world.visit_id)
+    assert status == 200
+    return body["items"]
+
+
+def test_a_reminder_whose_time_passed_before_anyone_held_a_place_is_skipped_not_planned_for_ever(world):
+    from shared.services import applications
+
+    for name in ("alice", "bob", "carol"):
+        applications.change(applications.find(world.ids[name]), None, status="waitlisted")
+    world.created()
+    world.advance(START - timedelta(days=7))
+    items = timeline(world)
+    [reminder] = [i for i in items if i["kind"] == "visit_reminder_7d"]
+    assert reminder["status"] == "skipped" and reminder["reason"] == "no one held a place when it was due"
+    assert reminder["to"] == [] and "sent_at" not in reminder
+    [host] = [i for i in items if i["kind"] == "host_questions"]
+    assert host["status"] == "sent" and host["sent_at"]
+    assert {i["status"] for i in items if i["due_at"] > "2027-03-18"} == {"planned"}
+
+
+def test_learning_points_asked_after_the_report_is_assembled_are_skipped_with_that_reason(world):
+    world.created()
+    world.advance(START + timedelta(days=1))
+    world.stores.reports.claim(world.visit_id, occasion="date1", claimed_at=START + timedelta(days=2),
+                               visit=visits.find(world.visit_id))
+    world.advance(START + timedelta(days=6))
+    assert "learning_points_reminder" not in world.kinds_to("bob")
+    items = timeline(world)
+    [reminder] = [i for i in items if i["kind"] == "learning_points_reminder"]
+    assert reminder["status"] == "skipped" and reminder["reason"] == "the report was already assembled"
+    [request] = [i for i in items if i["kind"] == "learning_points_request"]
+    assert request["status"] == "sent" and set(request["to"]) == {email_of("alice"), email_of("bob")}
+
+
+def test_what_was_already_past_when_the_date_was_set_is_skipped_and_an_open_offer_s_reminder_planned(world):
+    from shared.services import applications
+
+    world.clock.moment = START - timedelta(days=3)
+    applications.change(applications.find(world.ids["carol"]), None, offer_expires_at=START - timedelta(days=2))
+    world.created()
+    items = timeline(world)
+    [week_before] = [i for i in items if i["kind"] == "visit_reminder_7d"]
+    assert week_before["status"] == "skipped" and "had passed before it was planned" in week_before["reason"]
+    assert [i for i in items if i["kind"] == "offer"] == []  # the offer lapses in a day: its reminder is past
+    world.clock.moment = START - timedelta(days=20)
+    [reminder] = [i for i in timeline(world) if i["kind"] == "offer"]
+    assert reminder["status"] == "planned" and reminder["to"] == [email_of("carol")]
+    assert reminder["due_at"] == "2027-03-20T09:00:00Z"
