@@ -207,13 +207,17 @@ def test_a_visits_whole_life_sends_each_timed_communication_once_at_its_time(rea
     allocated = stack.call("GET", f"/visits/{vid}/allocation", token=coord).body["allocated"]
     assert {a["application_id"] for a in allocated} == {p["id"] for p in everyone}
 
-    # confirming sends the preparation call's invitation, with the call's .ics
+    # confirming sends the preparation call's invitation, with the call's .ics, to those joining it;
+    # a2, who cannot join, gets the confirmed visit and no call invitation
     confirmed = seen(stack)
     for person in everyone:
         confirm(stack, person)
     stack.settle()
+    [a2_confirmed] = mail_since(stack, a2["email"], confirmed)
+    assert a2_confirmed["subject"].startswith("Your place is confirmed") and not ics_of(a2_confirmed, starts=call)
+    assert "background material" in a2_confirmed["text"] and dial_in not in a2_confirmed["text"]
     invitations = {}
-    for person in everyone:
+    for person in (a1, a3, b1, b2):
         found = [m for m in mail_since(stack, person["email"], confirmed) if ics_of(m, starts=call)]
         assert len(found) == 1, (person["key"], [m["subject"] for m in mail_since(stack, person["email"], confirmed)])
         event = ics_of(found[0], starts=call)[0]
@@ -222,14 +226,23 @@ def test_a_visits_whole_life_sends_each_timed_communication_once_at_its_time(rea
                         and ics_time(call) in a["content"])
         assert dial_in in re.sub(r"\r?\n[ \t]", "", ics_text).replace("\\", "")
         invitations[person["key"]] = found[0]
-    timed_from = seen(stack)
 
-    # b2 cannot join after all: background material instead; a1 confirms through the invitation's link
+    # b2 cannot join after all: the call leaves their calendar (CANCEL of the same UID), background material
+    # instead; a1 confirms through the invitation's link
+    answered = seen(stack)
     reply = stack.call("POST", f"/applications/{b2['id']}/prep-call", {"attending": False}, token=essex)
     assert reply.status == 200, reply.raw
+    stack.settle()
+    [declined] = mail_since(stack, b2["email"], answered)
+    [cancel] = ics_of(declined, starts=call)
+    invited = ics_of(invitations["b2"], starts=call)[0]
+    assert cancel["METHOD"] == "CANCEL" and cancel["UID"] == invited["UID"], (cancel, invited)
+    assert int(cancel["SEQUENCE"]) > int(invited["SEQUENCE"]) and "withdraw" not in declined["text"].lower()
     prep_link = links_by_action(stack, invitations["a1"])["prep_call"]
     reply = stack.call("POST", f"/links/{prep_link}", {"attending": True})
     assert reply.status == 200, reply.raw
+    stack.settle()
+    timed_from = seen(stack)
 
     advance_past(stack, start - WEEK)
     advance_past(stack, call - DAY)
@@ -336,7 +349,8 @@ def test_a_visits_whole_life_sends_each_timed_communication_once_at_its_time(rea
         assert recipients(found[0]) == to, (kind, found)
     for kind in ("receipt", "offer", "prep_call_invite", "cancellation"):
         assert items_of(items, kind) and all(i.get("sent_at") for i in items_of(items, kind)), (kind, items)
-    assert {emails[k] for k in emails} <= set().union(*(recipients(i) for i in items_of(items, "prep_call_invite")))
+    invited = set().union(*(recipients(i) for i in items_of(items, "prep_call_invite")))
+    assert {emails[k] for k in emails if k != "a2"} <= invited and emails["a2"] not in invited
 
 
 def test_moving_the_date_updates_every_calendar_and_the_reminders_follow(real_stack):
