@@ -7,6 +7,8 @@ no calendar events: those are the applicant's.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.models.application import Application
 from shared.models.visit import Visit
 from shared.services import outbound
@@ -25,7 +27,7 @@ def member_occasion(occasion: str, application: Application) -> str:
 
 
 def tell_member(visit: Visit, application: Application, template: str, *, kind: str, occasion: str,
-                **context) -> bool:
+                due_at: datetime | None = None, **context) -> bool:
     """Send the member's version of `template` (the applicant's name as `applicant`), once; True if sent now."""
     member = member_of(application)
     if member is None:
@@ -36,4 +38,4 @@ def tell_member(visit: Visit, application: Application, template: str, *, kind: 
         return False
     email = outbound.compose(address, template, name=name, visit=visit, applicant=application.name, **context)
     return outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=address, email=email,
-                              application_id=application.application_id, visit=visit)
+                              due_at=due_at, application_id=application.application_id, visit=visit)

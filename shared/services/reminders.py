@@ -157,7 +157,8 @@ def on_communication(detail: TimerFired) -> int:
     sent = 0
     for application in chosen:
         if kind == "waitlist":  # the member who applied for them hears that no place came free, too
-            members.tell_member(visit, application, "waitlist", kind=kind, occasion=occasion, final=True,
+            members.tell_member(visit, application, "waitlist", kind=kind, occasion=occasion, due_at=item.due_at,
+                                final=True,
                                 position=application.waitlist_position, reason=application.waitlist_reason)
         if already_sent(visit_id, kind, occasion, application.email):
             continue
