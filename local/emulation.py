@@ -101,6 +101,7 @@ class Emulator:
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
             self.clients[service] = boto3.client(service, region_name=env.REGION)
         self.resources = self._create_resources()
+        _forget_model_instances()
         return self.resources
 
     def stop(self) -> None:
@@ -232,6 +233,33 @@ def _ttl_attribute(which: str) -> str | None:
     if which == "main":
         return getattr(table_schema, "TTL_ATTRIBUTE", None)
     return getattr(table_schema, "IDEMPOTENCY_TTL_ATTRIBUTE", None)
+
+
+# The services whose models the local stack makes in volume: every item written (and each copy moto
+# makes of it), every stream record, queue message and email.
+UNTRACKED_SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "events", "ses", "sesv2")
+
+
+class _Forgetful(list):
+    """An `instances_tracked` list that keeps nothing."""
+
+    def append(self, instance: Any) -> None:
+        pass
+
+
+def _forget_model_instances() -> None:
+    """moto appends every model instance it ever creates to its class's `instances_tracked` (for its
+    server's dashboard, which the local stack does not serve), so every item ever written, every copy
+    moto made of one and every stream record stayed in memory for good: the local stack grew with
+    every write, past 600 MB over a large programme. After the mock's start (which resets those lists),
+    the high-volume services' models keep none; S3's stay tracked (its reset disposes of them)."""
+    try:
+        from moto.core.model_instances import model_data
+    except ImportError:  # internals moved: keep moto's behaviour
+        return
+    for service in UNTRACKED_SERVICES:
+        for model in model_data.get(service, {}).values():
+            model.instances_tracked = _Forgetful()  # type: ignore[attr-defined]
 
 
 def _speed_up_queries() -> None:
