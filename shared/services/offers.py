@@ -125,7 +125,7 @@ def on_offered(detail: ApplicationOffered) -> None:
         return  # already confirmed, withdrawn or expired: the offer email would mislead
     deadline = application.offer_expires_at
     kind, occasion = "offer", f"{application.application_id}#{clock.iso(deadline)}"
-    _plan_reminder(visit, application)
+    plan_reminder(visit, application)
     members.tell_member(visit, application, "offer", kind=kind, occasion=occasion, confirm_by=deadline,
                         promotion=detail.promotion)
     if outbound.already_sent(visit.visit_id, kind, occasion, application.email):
@@ -152,7 +152,7 @@ def reminder_due(application: Application) -> datetime | None:
     return None if application.offer_expires_at is None else application.offer_expires_at - OFFER_REMINDER_BEFORE
 
 
-def _plan_reminder(visit: Visit, application: Application) -> None:
+def plan_reminder(visit: Visit, application: Application) -> None:
     """A reminder two days before the offer lapses (none when the offer is shorter than that)."""
     due = reminder_due(application)
     if due is None or due <= clock.now():

@@ -18,7 +18,7 @@ from shared.models.events import ApplicationSubstituted, SubstituteTookPlace
 from shared.models.parsing import parse_body
 from shared.models.visit import Visit
 from shared.models.year import SubstituteIn
-from shared.services import applications, links, outbound, preparation, visits
+from shared.services import applications, links, offers, outbound, preparation, visits
 from shared.services.applications import Actor
 from shared.store import stores
 from shared.store.timers import Timer
@@ -83,6 +83,7 @@ def on_substitute_took_place(detail: SubstituteTookPlace) -> None:
         if application.offer_expires_at is None:
             return
         kind, occasion = "offer", f"{application.application_id}#{clock.iso(application.offer_expires_at)}"
+        offers.plan_reminder(visit, application)  # recalled 2 days before it lapses, as any offer
     else:
         kind, occasion = "substitute_place", application.application_id
     if not outbound.already_sent(visit.visit_id, kind, occasion, application.email):

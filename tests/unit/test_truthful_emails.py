@@ -429,3 +429,25 @@ def test_what_was_already_past_when_the_date_was_set_is_skipped_and_an_open_offe
     [reminder] = [i for i in timeline(world) if i["kind"] == "offer"]
     assert reminder["status"] == "planned" and reminder["to"] == [email_of("carol")]
     assert reminder["due_at"] == "2027-03-20T09:00:00Z"
+
+
+def test_an_offered_place_handed_to_a_colleague_is_recalled_to_them_before_it_lapses(world):
+    from functions.intake.handler import handler as intake
+    from shared.services import applications
+
+    deadline = NOW + timedelta(days=7)
+    offer(world, "carol", deadline)
+    status, new = call(intake, "POST", f"/applications/{world.ids['carol']}/substitute",
+                       "/applications/{application_id}/substitute",
+                       {"name": "Cy Colleague", "email": "cy@visitors.example", "role": "staff", "job_title": "Analyst"},
+                       claims=COORDINATOR, path_parameters={"application_id": world.ids["carol"]})
+    assert status == 201 and new["status"] == "offered"
+    world.stores.memory.take_events()
+    world.deliver("SubstituteTookPlace", {"version": 1, "visit_id": world.visit_id,
+                                          "application_id": new["application_id"],
+                                          "organisation": "Avon and Somerset Constabulary",
+                                          "replaces": world.ids["carol"], "status": "offered"})
+    fire_allocation_timers(world, deadline - timedelta(days=2))
+    reminders = [e for e in world.mailer.to("cy@visitors.example") if e.subject.startswith("Reminder: please confirm")]
+    assert len(reminders) == 1 and "/links/" in reminders[0].text
+    assert applications.find(world.ids["carol"]).status == "substituted"
