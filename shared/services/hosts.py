@@ -59,14 +59,20 @@ def tell_substitution(visit: Visit, old: Application, new: Application) -> bool:
                  visitors=_expected(visit.visit_id))
 
 
-def tell_date_change(visit: Visit, what: str = "visit_date") -> bool:
+def tell_date_change(visit: Visit, what: str = "visit_date", before: Visit | None = None) -> bool:
     """The host's calendar event moves with the date (REQUEST of the same UID at the new version), worded
-    by `what` changed (shared/domain/changes.py: a new time on the same day is not a new date)."""
+    by `what` changed (shared/domain/changes.py: a new time on the same day is not a new date); a date back
+    to "to be confirmed" takes the entry out (CANCEL of the same UID; `before` is the visit as it was)."""
     if visit.status == "cancelled" or not list_sent(visit.visit_id):
         return False
-    invitation = host_invitation(visit)
+    if visit.starts_at is not None:
+        invitation, calendar = host_invitation(visit), "update"
+    elif before is not None and before.starts_at is not None:
+        invitation, calendar = host_invitation(before, method="CANCEL", sequence=visit.date_version), "cancel"
+    else:
+        invitation, calendar = None, None
     return _send(visit, "calendar_update", planning.date_occasion(visit), invitation, change="date", what=what,
-                 calendar="update" if invitation else None)
+                 calendar=calendar if invitation else None)
 
 
 def tell_cancellation(visit: Visit, reason: str | None) -> bool:

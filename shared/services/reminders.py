@@ -83,7 +83,7 @@ def send_calendar_updates(detail: VisitScheduleChanged) -> None:
         before = _as_before(visit, starts_at=detail.previous_starts_at, ends_at=detail.previous_ends_at)
         for application in holders:
             _calendar_update(visit, application, change, planning.date_occasion(visit), before)
-        hosts.tell_date_change(visit, change)
+        hosts.tell_date_change(visit, change, before)
     if detail.call_changed and detail.call_version == visit.call_version:
         change = changes.call_change(detail.previous_prep_call_at, visit.prep_call_at)
         before = _as_before(visit, prep_call_at=detail.previous_prep_call_at)

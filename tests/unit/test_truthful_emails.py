@@ -451,3 +451,29 @@ def test_an_offered_place_handed_to_a_colleague_is_recalled_to_them_before_it_la
     reminders = [e for e in world.mailer.to("cy@visitors.example") if e.subject.startswith("Reminder: please confirm")]
     assert len(reminders) == 1 and "/links/" in reminders[0].text
     assert applications.find(world.ids["carol"]).status == "substituted"
+
+
+def test_the_host_hears_a_new_time_as_such_and_a_date_no_longer_fixed_leaves_their_calendar(world):
+    from tests.unit.test_reminders import HOST
+
+    world.created()
+    world.advance(START - timedelta(days=7))  # the visitors' list, with the host's calendar event
+    [listing] = world.mailer.to(HOST)
+    _, held = events(listing)["host"]
+    world.mailer.sent.clear()
+
+    visits.patch(world.visit_id, {"starts_at": "2027-03-24T11:00:00Z"})
+    deliver_written(world)
+    [moved] = world.mailer.to(HOST)
+    assert moved.subject == "New time for the visit you are hosting: Improving patient flow, Wednesday 24 March 2027, 11:00 GMT"
+    assert "keeps its date, but its time has changed" in read(moved)[0] and "new date" not in moved.subject.lower()
+    calendar, updated = events(moved)["host"]
+    assert calendar["METHOD"] == "REQUEST" and updated["UID"] == held["UID"] and updated["SEQUENCE"] > held["SEQUENCE"]
+
+    world.mailer.sent.clear()
+    visits.patch(world.visit_id, {"starts_at": None, "prep_call_at": None})
+    deliver_written(world)
+    [unfixed] = world.mailer.to(HOST)
+    calendar, cancelled = events(unfixed)["host"]
+    assert calendar["METHOD"] == "CANCEL" and cancelled["UID"] == held["UID"]
+    assert cancelled["SEQUENCE"] > updated["SEQUENCE"] and "takes the visit out of your calendar" in unfixed.text
