@@ -1,5 +1,7 @@
 """Sends the programme's emails: SES v2 in AWS and over moto, an in-memory fake in unit tests.
 
+The values it sends (`Email`, `Attachment`) and the `Mailer` protocol live in `shared/models/email.py`.
+
 Every email goes out as one raw MIME message: multipart/mixed holding a multipart/alternative
 (text/plain, text/html) and then the attachments (such as an invitation .ics). The `Date:`
 header is the injected clock's now, so the local stack's outbox reports virtual time.
@@ -8,43 +10,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Protocol
 
 import boto3
 
 from shared import clock
 from shared.adapters import faults
+from shared.models.email import Attachment, Email, Mailer
+
+__all__ = ["Attachment", "Email", "Mailer", "RecordingMailer", "SesMailer", "mime_message"]  # the values re-exported
 
 # 7bit forces quoted-printable/base64 bodies and encoded headers: any relay accepts them.
 MIME_POLICY = policy.SMTP.clone(cte_type="7bit")
 ICS_METHOD = re.compile(r"^METHOD:\s*([A-Za-z-]+)\s*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str        # e.g. "text/calendar; method=REQUEST"
-    content: str | bytes
-
-
-@dataclass(frozen=True)
-class Email:
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
-    attachments: tuple[Attachment, ...] = ()
-
-
-class Mailer(Protocol):
-    def send(self, email: Email) -> str:
-        """Send `email`; the provider's message id."""
-        ...
 
 
 class SesMailer:

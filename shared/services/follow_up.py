@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 from shared import clock
-from shared.adapters.mailer import Email
 from shared.domain.plan import follow_up_week, reflection_opens
 from shared.errors import Conflict
 from shared.models.application import Application
+from shared.models.email import Email
 from shared.models.events import FollowUpStopped, ReflectionRecorded
 from shared.models.follow_up import ReflectionIn
 from shared.models.visit import Visit

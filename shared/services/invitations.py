@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared import clock
-from shared.adapters.mailer import Attachment
 from shared.domain.calendar import calendar_event
 from shared.models.application import Application
+from shared.models.email import Attachment
 from shared.models.visit import Visit
 from shared.settings import settings
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from shared import clock
-from shared.adapters.mailer import Attachment, Email, Mailer, SesMailer
+from shared import clock, mailers
 from shared.domain import erasure
 from shared.domain.rendering import render_email
 from shared.errors import NotFound
+from shared.models.email import Attachment, Email, Mailer
 from shared.models.visit import Visit
 from shared.services import visits
 from shared.settings import settings
@@ -24,23 +23,15 @@ from shared.store.sent import NO_ONE, SentRecord
 
 STALE_CLAIM = timedelta(minutes=10)
 
-_mailer: Mailer | None = None
-
 
 def mailer() -> Mailer:
-    return _mailer or _ses_mailer()
-
-
-@lru_cache(maxsize=1)
-def _ses_mailer() -> Mailer:
-    team = settings().programme_team
-    return SesMailer(sender=team.sender(settings().mail_from), reply_to=team.email)
+    """The mailer in use (`shared/mailers.py` chooses it: SES's, built on the first send)."""
+    return mailers.mailer()
 
 
 def use_mailer(replacement: Mailer | None) -> None:
-    """Tests swap in a recording mailer."""
-    global _mailer
-    _mailer = replacement
+    """Tests swap in a recording mailer (None: back to SES)."""
+    mailers.use(replacement)
 
 
 def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...] = (), **context) -> Email:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 
 from shared import clock
-from shared.adapters.mailer import Attachment, Email
 from shared.domain.plan import attends_call, call_occasion
 from shared.errors import Conflict, NotFound
 from shared.models.application import GONE, Application
+from shared.models.email import Attachment, Email
 from shared.models.events import ApplicationConfirmed, PrepCallChanged
 from shared.models.follow_up import PrepCallIn
 from shared.models.visit import Visit

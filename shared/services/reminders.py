@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Callable
 
 from shared import clock
-from shared.adapters.mailer import Attachment, Email
 from shared.domain import changes
 from shared.domain import plan as planning
 from shared.errors import NotFound
 from shared.models.application import GONE, HOLDING, Application
+from shared.models.email import Attachment, Email
 from shared.models.events import (
     ApplicationSubstituted,
     ApplicationWithdrawn,

@@ -12,10 +12,10 @@ import re
 from datetime import datetime, timedelta
 
 from shared import clock
-from shared.adapters.mailer import Email
 from shared.domain import plan as planning
 from shared.errors import Conflict, NotFound
 from shared.models.application import GONE, Application
+from shared.models.email import Email
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.domain.links import FOLLOW_UP as LINK_WINDOW
