@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 
 from shared import clock
-from shared.adapters import documents
 from shared.domain import material as rules
 from shared.domain import plan as planning
 from shared.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
+from shared.models.document import Document
 from shared.models.events import MaterialUploaded
 from shared.services import outbound, visits
 from shared.store import stores
@@ -58,7 +58,7 @@ def upload(visit_id: str, filename: str, content: bytes, content_type: str | Non
     if previous and previous.get("sha256") == digest:
         return 201, answer(previous)  # the same file again: nothing changes, nothing is sent again
     key = object_key(visit_id, filename)
-    documents.put(key, content, kind.content_type)
+    stores().documents.put(key, content, kind.content_type)
     item = {"visit_id": visit_id, "filename": filename, "key": key, "size": len(content),
             "content_type": kind.content_type, "sha256": digest, "uploaded_at": clock.iso(clock.now())}
     stores().extras.register_material(visit_id, filename, item,
@@ -70,15 +70,15 @@ def answer(item: dict) -> dict:
     return {k: item[k] for k in ("visit_id", "filename", "size", "content_type", "sha256", "uploaded_at")}
 
 
-def documents_of(visit_id: str, only: str | None = None) -> list[documents.Document]:
+def documents_of(visit_id: str, only: str | None = None) -> list[Document]:
     """The registered files' contents (one file if `only` names it)."""
     found = []
     for item in of_visit(visit_id):
         if only is not None and item["filename"] != only:
             continue
-        document = documents.get(item["key"])
+        document = stores().documents.get(item["key"])
         if document is not None:
-            found.append(documents.Document(document.key, document.content, item["content_type"]))
+            found.append(Document(document.key, document.content, item["content_type"]))
     return found
 
 

@@ -23,13 +23,12 @@ from datetime import datetime
 
 
 from shared import clock
-from shared.adapters import documents
-from shared.adapters.mailer import Attachment
 from shared.domain import erasure
 from shared.domain import plan as planning
 from shared.domain import report as domain
 from shared.errors import Conflict, Invalid, NotFound
 from shared.models.application import Application
+from shared.models.email import Attachment
 from shared.models.events import LearningPointsSubmitted, ReportPublished, SummaryPointHidden, TimerFired
 from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
@@ -147,7 +146,7 @@ def _store(visit_id: str, version: int, snapshot: domain.Report, hidden: list[do
     keys = {}
     for name, (filename, content, content_type) in files.items():
         keys[name] = f"{prefix}/{filename}"
-        documents.put(keys[name], content, content_type)
+        stores().documents.put(keys[name], content, content_type)
     return keys
 
 
@@ -166,7 +165,7 @@ def _deliver(visit: Visit, occasion: str) -> None:
         outbound.record_skipped(visit.visit_id, HOST_KIND, occasion, "no visitor sent learning points",
                                 due_at=due_at, visit=visit)
         return
-    printable = documents.get(item.documents["report_html"])
+    printable = stores().documents.get(item.documents["report_html"])
     attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
     email = outbound.compose(
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
@@ -190,7 +189,7 @@ def full_report(visit_id: str) -> dict:
 def public_summary(visit_id: str) -> dict:
     """The published summary (no names, no emails): 404 before the report is assembled."""
     item = _published(visit_id)
-    stored = documents.get(item.documents["summary_json"])
+    stored = stores().documents.get(item.documents["summary_json"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
     return {**json.loads(stored.content), "published_at": clock.iso(item.published_at)}
@@ -198,7 +197,7 @@ def public_summary(visit_id: str) -> dict:
 
 def public_summary_html(visit_id: str) -> str:
     item = _published(visit_id)
-    stored = documents.get(item.documents["summary_html"])
+    stored = stores().documents.get(item.documents["summary_html"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
     return stored.content.decode("utf-8")
@@ -289,7 +288,7 @@ def forget(visit_id: str, application_ids: list[str]) -> bool:
         keys = _store(visit_id, version + 1, domain.Report.model_validate(scrubbed), _hidden(visit_id))
         if stores().reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
                                       event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
-            documents.delete(sorted(set(old.values()) - set(keys.values())))
+            stores().documents.delete(sorted(set(old.values()) - set(keys.values())))
             return True
     raise Conflict("the report keeps changing; try again")
 
@@ -323,7 +322,7 @@ def _published(visit_id: str) -> ReportRecord:
 
 
 def _load(item: ReportRecord) -> domain.Report:
-    stored = documents.get(item.documents["report_json"])
+    stored = stores().documents.get(item.documents["report_json"])
     if stored is None:
         raise NotFound(f"the report document {item.documents['report_json']} is missing")
     return domain.Report.model_validate_json(stored.content)

@@ -1,4 +1,4 @@
-"""Stores: one per kind of item, each behind a Protocol, in DynamoDB or in memory.
+"""Stores: one per kind of item, each behind a Protocol, in DynamoDB (the bucket: S3) or in memory.
 
 A store owns its items' key formats and index names, the mapping between item and model,
 how long what it writes is kept (`shared/domain/retention.py`), the event written on the
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the store modules are imported when the stores are built, n
     from shared.store.allocation import AllocationStore
     from shared.store.applications import ApplicationStore
     from shared.store.audit import AuditStore
+    from shared.store.documents import DocumentStore
     from shared.store.extras import ExtrasStore
     from shared.store.learning import LearningStore
     from shared.store.links import LinkStore
@@ -45,6 +46,7 @@ class Stores:
     allocation: AllocationStore
     audit: AuditStore
     extras: ExtrasStore
+    documents: DocumentStore
     memory: Memory | None = None   # the in-memory database behind them, if that is what they are
 
 
@@ -53,6 +55,7 @@ def dynamodb() -> Stores:
     from shared.store.allocation import DynamoAllocation
     from shared.store.applications import DynamoApplications
     from shared.store.audit import DynamoAudit
+    from shared.store.documents import S3Documents
     from shared.store.extras import DynamoExtras
     from shared.store.learning import DynamoLearning
     from shared.store.links import DynamoLinks
@@ -65,13 +68,14 @@ def dynamodb() -> Stores:
     return Stores(links=DynamoLinks(), sent=DynamoSent(retention), timers=DynamoTimers(), visits=DynamoVisits(),
                   applications=DynamoApplications(retention), learning=DynamoLearning(retention),
                   reports=DynamoReports(retention), allocation=DynamoAllocation(), audit=DynamoAudit(retention),
-                  extras=DynamoExtras())
+                  extras=DynamoExtras(), documents=S3Documents())
 
 
 def in_memory(memory: Memory | None = None, retention: timedelta | None = None) -> Stores:
     from shared.store.allocation import MemoryAllocation
     from shared.store.applications import MemoryApplications
     from shared.store.audit import MemoryAudit
+    from shared.store.documents import MemoryDocuments
     from shared.store.extras import MemoryExtras
     from shared.store.learning import MemoryLearning
     from shared.store.links import MemoryLinks
@@ -86,7 +90,7 @@ def in_memory(memory: Memory | None = None, retention: timedelta | None = None) 
                   visits=MemoryVisits(memory), applications=MemoryApplications(memory, retention),
                   learning=MemoryLearning(memory, retention), reports=MemoryReports(memory, retention),
                   allocation=MemoryAllocation(memory), audit=MemoryAudit(memory, retention),
-                  extras=MemoryExtras(memory),
+                  extras=MemoryExtras(memory), documents=MemoryDocuments(memory),
                   memory=memory)
 
 

@@ -1,5 +1,6 @@
 """The stores' contract: every test here runs against DynamoDB (over moto, the table built from
-the same key schema as CDK's) and against the in-memory stores, which must behave the same."""
+the same key schema as CDK's; the documents in an S3 bucket) and against the in-memory stores,
+which must behave the same."""
 from __future__ import annotations
 
 import boto3
@@ -14,12 +15,16 @@ from tests.conftest import TEST_ENV
 @pytest.fixture(scope="module")
 def dynamodb_client():
     """One emulated account per module (starting moto costs seconds; a new table, milliseconds)."""
-    from shared.adapters import table
+    from shared.adapters import documents, table
 
     with mock_aws():
         table._table.cache_clear()
+        documents._client.cache_clear()
+        boto3.client("s3").create_bucket(Bucket=TEST_ENV["BUCKET_NAME"],
+                                         CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
         yield boto3.client("dynamodb")
     table._table.cache_clear()
+    documents._client.cache_clear()
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -31,6 +36,10 @@ def stores(request):
     if name in client.list_tables()["TableNames"]:
         client.delete_table(TableName=name)
     client.create_table(**dynamodb_create_table_kwargs(name))
+    s3 = boto3.client("s3")
+    listed = s3.list_objects_v2(Bucket=TEST_ENV["BUCKET_NAME"]).get("Contents", [])
+    if listed:
+        s3.delete_objects(Bucket=TEST_ENV["BUCKET_NAME"], Delete={"Objects": [{"Key": o["Key"]} for o in listed]})
     return store.dynamodb()
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from shared import clock
 from shared import store
-from shared.adapters import documents
 from shared.store.learning import LearningPoints
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
@@ -66,7 +65,6 @@ def world():
 
     stores = store.in_memory()
     store.use(stores)
-    documents.use(documents.MemoryDocuments())
     fixed = FixedClock(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
     clock.use(fixed)
     mailer = RecordingMailer()
@@ -88,7 +86,6 @@ def world():
         yield World(handler, fixed, mailer, visit.visit_id, ids, stores)
     finally:
         store.use(None)
-        documents.use(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 

@@ -9,7 +9,6 @@ import pytest
 
 from shared import clock
 from shared import store
-from shared.adapters import documents
 from shared.adapters.mailer import RecordingMailer
 from shared.models.application import Application
 from shared.models.visit import VisitFields
@@ -45,12 +44,11 @@ PEOPLE = {
 
 
 class World:
-    def __init__(self, fixed: FixedClock, mailer: RecordingMailer, visit_id: str, stores: store.Stores,
-                 bucket: documents.MemoryDocuments):
+    def __init__(self, fixed: FixedClock, mailer: RecordingMailer, visit_id: str, stores: store.Stores):
         from functions.reports.handler import handler
 
         self.handler, self.fixed, self.mailer, self.visit_id = handler, fixed, mailer, visit_id
-        self.stores, self.bucket = stores, bucket
+        self.stores = stores
         self.events: list = []
 
     def written(self) -> list:
@@ -101,9 +99,8 @@ class World:
 
 @pytest.fixture
 def world():
-    stores, bucket = store.in_memory(), documents.MemoryDocuments()
+    stores = store.in_memory()
     store.use(stores)
-    documents.use(bucket)
     fixed = FixedClock(datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc))
     mailer = RecordingMailer()
     clock.use(fixed)
@@ -121,10 +118,9 @@ def world():
                 submitted_at=fixed.moment, updated_at=fixed.moment, submitted_by=lead, name=name, email=email,
                 role="police", job_title="Inspector", motivation="To learn", prep_call="join",
                 questions=[f"What would {name.split()[0]} ask about peer support?"]))
-        yield World(fixed, mailer, visit.visit_id, stores, bucket)
+        yield World(fixed, mailer, visit.visit_id, stores)
     finally:
         store.use(None)
-        documents.use(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
@@ -206,7 +202,7 @@ def test_the_report_is_assembled_at_fourteen_days_by_the_timer(world):
     html_key = report["documents"]["report_html"]
     assert html_key == f"reports/{world.visit_id}/v1/report.html"
     assert report["documents"]["report_text"] == f"reports/{world.visit_id}/v1/report.txt"
-    stored = world.bucket.get(html_key).content.decode()
+    stored = world.stores.documents.get(html_key).content.decode()
     assert "Protected time for peer supporters" in stored and "Tuesday 19 January 2027" in stored
     assert world.written()[-1].detail_type == "ReportPublished"
 
