@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.local.test_e2e_intake_allocation import HOUR, advance_past, apply, coordinator, create_visit, tag
+from tests.local.test_e2e_intake_allocation import advance_past, apply, coordinator, create_visit, tag
 
 DAY = timedelta(days=1)
 

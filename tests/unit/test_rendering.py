@@ -18,7 +18,7 @@ VISIT = {
     "starts_at": datetime(2017, 1, 19, 10, tzinfo=timezone.utc), "ends_at": datetime(2017, 1, 19, 16, tzinfo=timezone.utc),
     "applications_close_at": datetime(2016, 12, 1, 12, tzinfo=timezone.utc),
     "prep_call_at": datetime(2017, 1, 10, 14, tzinfo=timezone.utc), "prep_call_dial_in": "0800 000 0000, PIN 1234",
-    "capacity": 12, "min_per_organisation": 2,
+    "capacity": 12,
 }
 LINKS = {"confirm": "https://api.test/links/abc", "withdraw": "https://api.test/links/def"}
 EXTRA = {
