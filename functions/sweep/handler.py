@@ -22,7 +22,10 @@ def handler(event: dict, context: LambdaContext) -> dict:
     # Each run fires at least one batch before it looks at its time: a run that started late (a
     # slow cold start, or a busy local stack) still moves on instead of leaving everything due.
     while batch:
-        fired += sum(1 for timer in batch if timers.fire(timer))
+        fired += timers.fire_many(batch)  # a few transactions a batch, not one call per timer
+        if len(batch) < BATCH:
+            batch = []  # that was all that was due at `now`
+            break
         batch = timers.due(now, limit=BATCH)
         if context.get_remaining_time_in_millis() <= SPARE_MILLIS:
             break

@@ -172,6 +172,18 @@ def transact(operations: Iterable[dict]) -> None:
         raise
 
 
+TRANSACTION_ITEMS = 100  # DynamoDB's most items in one TransactWriteItems
+
+
+def transact_in_chunks(operations: Iterable[dict]) -> None:
+    """Many writes in as few calls as DynamoDB allows: TRANSACTION_ITEMS a transaction, each all or nothing
+    (not the whole: a failure leaves earlier chunks written). For writes each of which stands alone. (The
+    functions may not BatchWriteItem: it cannot be granted per action, and a transaction's items can be.)"""
+    items = list(operations)
+    for start in range(0, len(items), TRANSACTION_ITEMS):
+        transact(items[start:start + TRANSACTION_ITEMS])
+
+
 def _condition_failed(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code")
     if code == "ConditionalCheckFailedException":

@@ -248,10 +248,10 @@ def _offer(visit: Visit, decision: Decision, by_id: dict[str, Application], now:
     """
     deadline = offer_deadline(visit, now)
     stamp = clock.iso(deadline)
-    for application_id in decision.offers:
-        # The timers first: if the offers then fail to be written, the timers find nothing to expire.
-        stores().timers.schedule(Timer("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
-                                       {"visit_id": visit.visit_id, "application_id": application_id}))
+    # The timers first: if the offers then fail to be written, the timers find nothing to expire.
+    stores().timers.schedule_many(Timer("offer_expiry", deadline, f"expiry#{application_id}#{stamp}",
+                                        {"visit_id": visit.visit_id, "application_id": application_id})
+                                  for application_id in decision.offers)
     for group in _by_organisation(decision.offers, by_id, OFFERS_PER_TRANSACTION):
         offers = []
         for application_id in group:
@@ -280,6 +280,9 @@ def _by_organisation(offers: tuple[str, ...], by_id: dict[str, Application], siz
 
 
 def _waitlist(visit: Visit, entries: tuple[WaitlistEntry, ...], by_id: dict[str, Application]) -> None:
+    """Each waitlisted application's position and reason (with its event), written together; one that
+    changed meanwhile (a withdrawal) is read again and left as it is."""
+    changes = []
     for entry in entries:
         application = by_id[entry.application_id]
         if (application.status == "waitlisted" and application.waitlist_position == entry.position
@@ -288,12 +291,10 @@ def _waitlist(visit: Visit, entries: tuple[WaitlistEntry, ...], by_id: dict[str,
         event = ApplicationWaitlisted(visit_id=visit.visit_id, application_id=entry.application_id,
                                       organisation=application.organisation, position=entry.position,
                                       reason=entry.reason)
-        try:
-            by_id[entry.application_id] = applications.change(
-                application, event, from_status=CANDIDATES, status="waitlisted",
-                waitlist_position=entry.position, waitlist_reason=entry.reason)
-        except Conflict:
-            by_id[entry.application_id] = applications.find(entry.application_id)
+        changes.append((application, event, {"status": "waitlisted", "waitlist_position": entry.position,
+                                             "waitlist_reason": entry.reason}))
+    for (application, _, _), stored in zip(changes, stores().applications.change_each(changes, CANDIDATES)):
+        by_id[application.application_id] = stored or applications.find(application.application_id)
 
 
 def _write_ledger(visit_id: str, apps: list[Application]) -> None:
@@ -306,9 +307,7 @@ def _write_ledger(visit_id: str, apps: list[Application]) -> None:
         if application.status in HOLDING:
             places[key] += 1
     before = _ledger_lines(visit_id)
-    for key in set(places) | set(before):
-        if key in before and before[key].places == places[key]:
-            continue
-        stores().allocation.save_line(LedgerLine(
-            organisation_key=key, organisation=names.get(key) or before[key].organisation, visit_id=visit_id,
-            places=places[key], updated_at=clock.now()))
+    stores().allocation.save_lines([
+        LedgerLine(organisation_key=key, organisation=names.get(key) or before[key].organisation, visit_id=visit_id,
+                   places=places[key], updated_at=clock.now())
+        for key in sorted(set(places) | set(before)) if key not in before or before[key].places != places[key]])

@@ -46,6 +46,8 @@ class AllocationStore(Protocol):
     def ledger(self) -> list[LedgerLine]:
         """Every line of every visit, by organisation then visit."""
     def save_line(self, line: LedgerLine) -> None: ...
+    def save_lines(self, lines: list[LedgerLine]) -> None:
+        """`save_line` each, in as few writes as the store allows."""
 
 
 def lease_key(visit_id: str, name: str) -> dict:
@@ -91,6 +93,9 @@ class DynamoAllocation:
     def save_line(self, line: LedgerLine) -> None:
         table.put({**line_key(line), **line.model_dump(mode="json")})
 
+    def save_lines(self, lines: list[LedgerLine]) -> None:
+        table.transact_in_chunks(table.op_put({**line_key(line), **line.model_dump(mode="json")}) for line in lines)
+
 
 class MemoryAllocation:
     def __init__(self, memory: Memory):
@@ -131,3 +136,7 @@ class MemoryAllocation:
     def save_line(self, line: LedgerLine) -> None:
         with self._memory.lock:
             self._ledger[line_key(line)["sk"]] = line.model_dump(mode="json")
+
+    def save_lines(self, lines: list[LedgerLine]) -> None:
+        for line in lines:
+            self.save_line(line)

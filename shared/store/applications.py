@@ -51,6 +51,10 @@ class ApplicationStore(Protocol):
                from_status: tuple[str, ...] | None = None, **changes) -> Application:
         """Write new values (and the event) if the application is unchanged since read at its version
         (and its status is one of `from_status`); the application as stored. Conflict otherwise."""
+    def change_each(self, changes: list[Offer], from_status: tuple[str, ...]) -> list[Application | None]:
+        """`change` each (with its event), in as few writes as the store allows: each written only if its
+        application is unchanged since read and in `from_status`, whatever becomes of the others. Per change,
+        the application as stored, or None where it had changed (and nothing of it was written)."""
     def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
         """`change` to withdrawn, and the one-per-email guard released with it (if still this application's),
         so the person may apply again: an application made in error, say by another organisation, is undone."""
@@ -72,7 +76,7 @@ class Moved(Conflict):
     """Something read before a change (an application, the visit) changed before it was written."""
 
 
-# One change of `offer_all`: the application as read, its event, the new values.
+# One change of `offer_all` or `change_each`: the application as read, its event, the new values.
 Offer = tuple[Application, DomainEvent, dict]
 
 
@@ -97,6 +101,18 @@ def to_item(application: Application) -> dict:
 
 def _changed(application: Application, changes: dict) -> Application:
     return application.model_copy(update={**changes, "updated_at": clock.now(), "version": application.version + 1})
+
+
+def _each_alone(store: ApplicationStore, changes: list[Offer],
+               from_status: tuple[str, ...]) -> list[Application | None]:
+    """`change_each` one change at a time: None for each that met a Conflict."""
+    stored: list[Application | None] = []
+    for application, event, values in changes:
+        try:
+            stored.append(store.change(application, event, from_status=from_status, **values))
+        except Conflict:
+            stored.append(None)
+    return stored
 
 
 def _oldest_first(found: Iterable[Application]) -> list[Application]:
@@ -155,6 +171,26 @@ class DynamoApplications:
         except table.ConditionFailed as error:
             raise Conflict(CHANGED) from error
         return updated
+
+    def change_each(self, changes: list[Offer], from_status: tuple[str, ...]) -> list[Application | None]:
+        # A transaction per chunk when every condition holds (the usual case: one call for up to 100);
+        # a chunk in which one changed meanwhile is written one by one, so the others still are.
+        statuses = {f":s{i}": status for i, status in enumerate(from_status)}
+        stored: list[Application | None] = []
+        for start in range(0, len(changes), table.TRANSACTION_ITEMS):
+            chunk = changes[start:start + table.TRANSACTION_ITEMS]
+            updated = [_changed(application, values) for application, _, values in chunk]
+            try:
+                table.transact([table.op_update(
+                    **key(application.application_id), event=event,
+                    changes={k: v for k, v in to_item(changed).items() if k not in ("pk", "sk")},
+                    condition=f"version = :version AND #status IN ({', '.join(statuses)})",
+                    values={":version": application.version, **statuses}, names={"#status": "status"})
+                    for (application, event, _), changed in zip(chunk, updated)])
+                stored.extend(updated)
+            except table.ConditionFailed:
+                stored.extend(_each_alone(self, chunk, from_status))
+        return stored
 
     def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
         updated = _changed(application, {"status": "withdrawn"})
@@ -270,6 +306,9 @@ class MemoryApplications:
             self._items[application.application_id] = {**current, **to_item(updated)}
             self._memory.publish(event)
         return updated
+
+    def change_each(self, changes: list[Offer], from_status: tuple[str, ...]) -> list[Application | None]:
+        return _each_alone(self, changes, from_status)
 
     def withdraw(self, application: Application, event: DomainEvent, from_status: tuple[str, ...]) -> Application:
         with self._memory.lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Iterable, Protocol
 
 from shared import clock
 from shared.adapters import table
@@ -43,10 +43,15 @@ class Timer:
 
 class TimerStore(Protocol):
     def schedule(self, timer: Timer) -> None: ...
+    def schedule_many(self, timers: Iterable[Timer]) -> None:
+        """Schedule each (in as few writes as the store allows)."""
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
         """Timers due at `now` or before, earliest first."""
     def fire(self, timer: Timer) -> bool:
         """Remove a due timer (its TimerFired follows); False when another sweep already did."""
+    def fire_many(self, timers: Iterable[Timer]) -> int:
+        """Remove these due timers (each one's TimerFired follows its removal, once, whoever removed it
+        first); how many were asked for."""
 
 
 def _due_iso(timer: Timer) -> str:
@@ -96,9 +101,17 @@ def _due_bound(now: datetime) -> str:
     return f"{clock.iso(now)}~"
 
 
+def _distinct(timers: Iterable[Timer]) -> list[Timer]:
+    """One of each timer (a transaction may not write one item twice)."""
+    return list({_sort_key(timer): timer for timer in timers}.values())
+
+
 class DynamoTimers:
     def schedule(self, timer: Timer) -> None:
         table.put(_item(timer))
+
+    def schedule_many(self, timers: Iterable[Timer]) -> None:
+        table.transact_in_chunks(table.op_put(_item(timer)) for timer in _distinct(timers))
 
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
         found = [item for partition in all_partitions()
@@ -109,6 +122,14 @@ class DynamoTimers:
         return (table.delete(partition_of(timer.timer_id), _sort_key(timer))
                 or table.delete(PARTITION, _sort_key(timer)))  # one written before timers were spread
 
+    def fire_many(self, timers: Iterable[Timer]) -> int:
+        # Unconditional deletes: removing a timer another sweep removed first writes nothing (no second
+        # TimerFired), so no condition is needed, and one missing timer cannot fail the others.
+        distinct = _distinct(timers)
+        table.transact_in_chunks(table.op_delete(partition, _sort_key(timer)) for timer in distinct
+                                 for partition in (partition_of(timer.timer_id), PARTITION))
+        return len(distinct)
+
 
 class MemoryTimers:
     def __init__(self, memory: Memory):
@@ -117,6 +138,10 @@ class MemoryTimers:
     def schedule(self, timer: Timer) -> None:
         with self._memory.lock:
             self._items[_sort_key(timer)] = _item(timer)
+
+    def schedule_many(self, timers: Iterable[Timer]) -> None:
+        for timer in timers:
+            self.schedule(timer)
 
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
         bound = _due_bound(now)
@@ -132,3 +157,9 @@ class MemoryTimers:
             event_id, fired = fired_event(item)
             self._memory.publish(fired, event_id)
             return True
+
+    def fire_many(self, timers: Iterable[Timer]) -> int:
+        distinct = _distinct(timers)
+        for timer in distinct:
+            self.fire(timer)
+        return len(distinct)

@@ -48,3 +48,16 @@ def test_a_fired_timer_announces_itself_with_its_payload_once(stores, published)
     assert detail_type == "TimerFired"
     assert {k: detail[k] for k in ("kind", "timer_id", "due_at", "visit_id")} == {
         "kind": "applications_close", "timer_id": "close#v1", "due_at": "2027-01-05T17:00:00Z", "visit_id": "v1"}
+
+
+def test_timers_scheduled_and_fired_together_each_announce_themselves_once(stores, published):
+    due = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    timers = [Timer("offer_expiry", due, f"expiry#a{n}", {"application_id": f"a{n}"}) for n in range(3)]
+    stores.timers.schedule_many([*timers, timers[0]])  # the same timer twice is one
+    assert [t.timer_id for t in stores.timers.due(due)] == ["expiry#a0", "expiry#a1", "expiry#a2"]
+    stores.timers.fire(timers[1])  # another sweep got there first
+    assert stores.timers.fire_many(timers) == 3
+    assert stores.timers.fire_many(timers) == 3  # again: nothing left to remove, nothing announced
+    assert stores.timers.due(due) == []
+    assert sorted(detail["timer_id"] for detail_type, detail in published() if detail_type == "TimerFired") == [
+        "expiry#a0", "expiry#a1", "expiry#a2"]

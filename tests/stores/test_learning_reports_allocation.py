@@ -98,3 +98,9 @@ def test_the_record_of_runs_and_the_ledger(stores):
                                                places=places, updated_at=T0))
     assert [(line.organisation_key, line.visit_id, line.places) for line in stores.allocation.ledger()] == [
         ("essex police", "v1", 4), ("kent police", "v1", 2), ("kent police", "v2", 2)]
+    stores.allocation.save_lines([LedgerLine(organisation_key=key, organisation=key.title(), visit_id="v3",
+                                             places=places, updated_at=T0)
+                                  for key, places in (("kent police", 2), ("dorset police", 3))])
+    assert [(line.organisation_key, line.visit_id, line.places) for line in stores.allocation.ledger()] == [
+        ("dorset police", "v3", 3), ("essex police", "v1", 4), ("kent police", "v1", 2), ("kent police", "v2", 2),
+        ("kent police", "v3", 2)]

@@ -137,6 +137,27 @@ def test_offers_are_written_all_or_nothing_with_the_visit_unchanged(stores):
         stores.visits.replace(stored_visit.model_copy(update={"capacity": 1}), VisitUpdated(visit_id="v1"))
 
 
+def test_changes_written_together_each_only_where_its_application_is_unchanged(stores):
+    from shared.models.events import ApplicationWaitlisted
+
+    stored_visit = visit()
+    stores.visits.create(stored_visit, VisitCreated(visit_id="v1"))
+    apps = [application(f"a{n}", f"p{n}@essex.example") for n in range(3)]
+    for app in apps:
+        stores.applications.submit(app, stored_visit, submitted(app))
+    stores.applications.change(apps[1], None, status="withdrawn")  # after the waiting list was decided
+
+    changes = [(a, ApplicationWaitlisted(visit_id="v1", application_id=a.application_id, organisation=a.organisation,
+                                         position=n + 1, reason="full"),
+                {"status": "waitlisted", "waitlist_position": n + 1, "waitlist_reason": "full"})
+               for n, a in enumerate(apps)]
+    stored = stores.applications.change_each(changes, ("submitted", "waitlisted"))
+    assert [a and a.status for a in stored] == ["waitlisted", None, "waitlisted"]
+    assert [(a.status, a.waitlist_position) for a in map(stores.applications.find, ("a0", "a1", "a2"))] == [
+        ("waitlisted", 1), ("withdrawn", None), ("waitlisted", 3)]
+    assert stores.applications.change_each([], ("submitted",)) == []
+
+
 def test_a_withdrawal_releases_the_persons_guard_so_they_may_apply_again(stores):
     stores.visits.create(visit(), VisitCreated(visit_id="v1"))
     app = application()
