@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote, urlsplit
 
-import jwt
-
 from shared.auth import Caller, caller_from_claims, verify_token
 from shared.settings import settings
 from shared import topology
@@ -62,6 +60,8 @@ def current(headers: dict[str, str] | None) -> Session | None:
     token = cookies(headers).get(COOKIE)
     if not token:
         return None
+    import jwt  # with the first session cookie: not on a cold start (the console's pages also serve anyone)
+
     try:
         caller = caller_from_claims(verify_token(token))
     except jwt.InvalidTokenError:

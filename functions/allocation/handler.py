@@ -1,14 +1,17 @@
 """Allocation function: its API routes, and its reactions to events and timers (through SQS)."""
-from functions.allocation import routes
-from shared.consumer import Consumer
-from shared.entry import api_function
-from shared.models.events import (
-    AllocationRan,
-    ApplicationExpired,
-    ApplicationOffered,
-    ApplicationWaitlisted,
-    ApplicationWithdrawn,
-)
+from shared.cold_start import imports_without_gc
+
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from functions.allocation import routes
+    from shared.consumer import Consumer
+    from shared.entry import api_function
+    from shared.models.events import (
+        AllocationRan,
+        ApplicationExpired,
+        ApplicationOffered,
+        ApplicationWaitlisted,
+        ApplicationWithdrawn,
+    )
 
 # Reactions by name: imported when their first event arrives, not on a cold start for a request.
 OFFERS, ALLOCATION = "shared.services.offers", "shared.services.allocation"

@@ -1,11 +1,14 @@
 """Console function: the coordinators' console and the members' pages (HTML, signed in by a session cookie)."""
-from aws_lambda_powertools.event_handler import Response
+from shared.cold_start import imports_without_gc
 
-from functions.console import members, programme, signing_in
-from functions.console.web import Redirect, problem_page, redirect
-from shared import session as sessions
-from shared.entry import api_function
-from shared.errors import ProgrammeError
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from aws_lambda_powertools.event_handler import Response
+
+    from functions.console import members, programme, signing_in
+    from functions.console.web import Redirect, problem_page, redirect
+    from shared import session as sessions
+    from shared.entry import api_function
+    from shared.errors import ProgrammeError
 
 app, handler = api_function(signing_in.router, programme.router, members.router)
 

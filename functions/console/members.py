@@ -12,9 +12,15 @@ from functions.console.web import form_of, link, page, query, redirect, signed_i
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
-from shared.services import applications, intake, overview, substitution, visits
+from shared.deferred import Deferred
 
 router = APIGatewayRouter()
+# Each page's services are imported on its first request: a cold start pays for none of the others.
+applications = Deferred("shared.services.applications")
+intake = Deferred("shared.services.intake")
+overview = Deferred("shared.services.overview")
+substitution = Deferred("shared.services.substitution")
+visits = Deferred("shared.services.visits")
 
 DONE = {
     "applied": "The application was sent. A receipt is on its way to your colleague and to you.",

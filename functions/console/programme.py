@@ -20,10 +20,20 @@ from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
 from shared.models.year import CancelIn
-from shared.services import (allocation, applications, attendance, intake, material, overview, reports, resend,
-                             substitution, visits)
+from shared.deferred import Deferred
 
 router = APIGatewayRouter()
+# Each page's services are imported on its first request: a cold start pays for none of the others.
+allocation = Deferred("shared.services.allocation")
+applications = Deferred("shared.services.applications")
+attendance = Deferred("shared.services.attendance")
+intake = Deferred("shared.services.intake")
+material = Deferred("shared.services.material")
+overview = Deferred("shared.services.overview")
+reports = Deferred("shared.services.reports")
+resend = Deferred("shared.services.resend")
+substitution = Deferred("shared.services.substitution")
+visits = Deferred("shared.services.visits")
 
 # What a page says after an action (?done=...): fixed words, never text from the query itself.
 DONE = {

@@ -1,8 +1,11 @@
 """Intake function: the applications API, and the receipt as its reaction to ApplicationSubmitted (through SQS)."""
-from functions.intake import routes
-from shared.consumer import Consumer
-from shared.entry import api_function
-from shared.models.events import ApplicationSubmitted
+from shared.cold_start import imports_without_gc
+
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from functions.intake import routes
+    from shared.consumer import Consumer
+    from shared.entry import api_function
+    from shared.models.events import ApplicationSubmitted
 
 # Reactions by name: imported when their first event arrives, not on a cold start for a request.
 consume = Consumer({ApplicationSubmitted: "shared.services.intake:on_submitted"})

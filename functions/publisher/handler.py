@@ -4,12 +4,15 @@ New `event` attribute (its id differs from the old image's) → that event; a re
 TimerFired. The batch's events go out ten per PutEvents call; a refused event fails its record
 (partial batch failure), so Lambda retries from there (then the on-failure DLQ).
 """
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from shared.cold_start import imports_without_gc
 
-from shared.adapters import bus
-from shared.adapters.stream import event_of_record
-from shared.consumer import batch_answer
-from shared.observability import logger, metrics, tracer
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from shared.adapters import bus
+    from shared.adapters.stream import event_of_record
+    from shared.consumer import batch_answer
+    from shared.observability import logger, metrics, tracer
 
 
 def publish_records(records: list[dict]) -> list[str]:

@@ -1,19 +1,22 @@
 """Reminders function: the visitors' preparation and follow-up routes, the timeline, and every
 timed communication, calendar update and cancellation (reactions to events and timers through SQS)."""
-from functions.reminders import routes
-from shared.consumer import Consumer
-from shared.entry import api_function
-from shared.models.events import (
-    ApplicationConfirmed,
-    ApplicationSubstituted,
-    ApplicationWithdrawn,
-    MaterialUploaded,
-    PrepCallChanged,
-    SubstituteTookPlace,
-    VisitCancelled,
-    VisitCreated,
-    VisitScheduleChanged,
-)
+from shared.cold_start import imports_without_gc
+
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from functions.reminders import routes
+    from shared.consumer import Consumer
+    from shared.entry import api_function
+    from shared.models.events import (
+        ApplicationConfirmed,
+        ApplicationSubstituted,
+        ApplicationWithdrawn,
+        MaterialUploaded,
+        PrepCallChanged,
+        SubstituteTookPlace,
+        VisitCancelled,
+        VisitCreated,
+        VisitScheduleChanged,
+    )
 
 # Reactions by name: imported when their first event arrives, not on a cold start for a request.
 REMINDERS = "shared.services.reminders"

@@ -1,8 +1,11 @@
 """Reports function: its API routes, and its reactions to learning points, attendance and its timers (through SQS)."""
-from functions.reports import routes
-from shared.consumer import Consumer
-from shared.entry import api_function
-from shared.models.events import AttendanceRecorded, LearningPointsSubmitted
+from shared.cold_start import imports_without_gc
+
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from functions.reports import routes
+    from shared.consumer import Consumer
+    from shared.entry import api_function
+    from shared.models.events import AttendanceRecorded, LearningPointsSubmitted
 
 # Reactions by name: imported when their first event arrives, not on a cold start for a request.
 REPORTS = "shared.services.reports"

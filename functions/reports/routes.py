@@ -1,7 +1,7 @@
 """Report routes: visitors send learning points; coordinators read the report and hide points;
 anyone reads the published summary."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -13,6 +13,9 @@ from shared.http.documented import response, schema
 from shared.link_actions import ACTIONS
 from shared.models.learning import HiddenPointIn, LearningPointsIn
 from shared.models.year import AttendanceIn
+
+if TYPE_CHECKING:
+    from shared.services.reports import Hidden
 
 router = APIGatewayRouter()
 # Each route's service is imported on the route's first request: a cold start pays for none of the others.
@@ -60,7 +63,7 @@ def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, 
     return idempotent(router, caller.email, lambda: (200, _hidden_answer(reports.hide_point(visit_id, body))))
 
 
-def _hidden_answer(hidden: reports.Hidden) -> dict:
+def _hidden_answer(hidden: "Hidden") -> dict:
     return {"visit_id": hidden.visit_id, "republished": hidden.republished,
             "hidden_points": [{"application_id": h.application_id, "index": h.index} for h in hidden.points]}
 

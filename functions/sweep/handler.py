@@ -1,11 +1,14 @@
 """Hourly: remove every due timer, a batch at a time, until none is due. Each removal is announced by
 the publisher as TimerFired. `TimersBacklog` counts due timers left when the function's time ran
 short (0 normally; above 0 the next run goes on where this one stopped, and the sweep falls behind)."""
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from shared.cold_start import imports_without_gc
 
-from shared import clock
-from shared.store import stores
-from shared.observability import logger, metrics, tracer
+with imports_without_gc():  # the function's modules, without a garbage collection midway
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from shared import clock
+    from shared.store import stores
+    from shared.observability import logger, metrics, tracer
 
 BATCH = 100
 SPARE_MILLIS = 15_000  # stop taking batches with this much of the function's time left
