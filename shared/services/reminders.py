@@ -248,10 +248,11 @@ BUILDERS: dict[str, Callable[[Visit, Application, str], Email]] = {
 # --- leaving: withdrawal and cancellation -----------------------------------------------------------
 
 def on_withdrawn(detail: ApplicationWithdrawn) -> None:
-    """A holder withdrew: their calendar entries are cancelled (same UIDs). Withdrawn by the programme
-    team, anyone still in the running is told so (not thanked), and so is the member who applied for them."""
+    """A withdrawal is confirmed to the person withdrawn: a holder's calendar entries are cancelled (same
+    UIDs); someone still waiting gets the word alone. Withdrawn by the programme team, they are told so
+    (not thanked), and so is the member who applied for them."""
     by_team = detail.withdrawn_by == "coordinator"
-    if detail.previous_status not in HOLDING and not (by_team and detail.previous_status in WAITING):
+    if detail.previous_status not in HOLDING and detail.previous_status not in WAITING:
         return
     try:
         visit = visits.find(detail.visit_id)

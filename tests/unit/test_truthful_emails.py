@@ -91,6 +91,16 @@ def test_withdrawing_yourself_is_thanked_for_and_the_member_is_not_told_twice(wo
     assert world.mailer.to(SUBMITTER) == []
 
 
+def test_withdrawing_yourself_from_the_waiting_list_is_confirmed_without_a_calendar(world):
+    withdraw(world, "erin", member(email_of("erin"), "The Open University"))
+
+    [told] = world.to("erin")
+    assert told.subject == "Application withdrawn: Improving patient flow"
+    for body in read(told):
+        assert "Your application for this visit is withdrawn, as you asked" in body
+    assert told.attachments == () and world.mailer.to(SUBMITTER) == []
+
+
 # --- the follow-up's reflections -----------------------------------------------------------------
 
 def test_week_n_s_reflection_is_taken_from_week_n_s_nudge_on(world):
