@@ -11,6 +11,8 @@ Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measur
   firing      one hourly firing of the local stack vs one DynamoDB Query; growth; firings that fire due timers
   rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
   calls       AWS calls per accepted application, allocation, sweep, publisher and email, vs budgets
+  local_memory  the local stack's memory as a large programme fills its table (~500 applications, six
+              visits allocated) vs the same process started; per-application growth; request time
   demo        `make demo` (the reference year on the local stack) against its budget: 60 s, 500 MB
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ BENCHMARKS: dict[str, tuple[dict, dict]] = {
                {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1, "due": 2}),
     "calls": ({"applications": 100, "organisations": 20, "timers": 50},
               {"applications": 10, "organisations": 5, "timers": 10}),
+    "local_memory": ({"applications": 500, "batch": 50},
+                     {"applications": 20, "batch": 5, "close_after_days": 1, "spacing_days": 1}),
     "demo": ({}, {"days": 2}),
     "cold_start": ({"repeats": 7},
                    {"modules": ["functions.sweep.handler"], "repeats": 1}),
