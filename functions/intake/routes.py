@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared.deferred import Deferred
-from shared.http import idempotent, json_response, require_caller, require_coordinator
+from shared.http import answered_once, idempotent, json_response, require_caller, require_coordinator
 from shared.http.documented import response, schema
 from shared.link_actions import ACTIONS
 from shared.models.application import ApplicationIn
@@ -28,7 +28,9 @@ CSV = "text/csv"
              responses=response("The application", "ApplicationOut", status=201))
 def submit_application(visit_id: Annotated[str, Path()], body: Annotated[ApplicationIn, Body()]):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: (201, intake.submit(visit_id, body, caller).answer()))
+    # The answer is remembered by the application's own transaction: two calls, with an Idempotency-Key too.
+    return answered_once(router, caller.email, 201,
+                         lambda remember: intake.submit(visit_id, body, caller, remember).answer())
 
 
 @router.get("/applications/<application_id>",

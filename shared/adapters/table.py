@@ -38,6 +38,12 @@ def _with_event(item: dict, event: DomainEvent | None) -> dict:
     return {**item, "event": event.as_item_attribute()} if event else item
 
 
+def get_from(table_name: str, key: dict) -> dict | None:
+    """One item of another table of the service's (the idempotency records), read consistently."""
+    found = _table().meta.client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
+    return plain(found) if found else None
+
+
 def get(pk: str, sk: str, consistent: bool = True) -> dict | None:
     item = _table().get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=consistent).get("Item")
     return plain(item) if item else None
@@ -193,8 +199,9 @@ def _condition_failed(error: ClientError) -> bool:
 
 
 def op_put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
-           values: dict | None = None, names: dict | None = None) -> dict:
-    operation: dict[str, Any] = {"TableName": settings().table_name, "Item": _with_event(item, event)}
+           values: dict | None = None, names: dict | None = None, table_name: str | None = None) -> dict:
+    """A TransactItems entry putting `item` (into the main table, or `table_name`)."""
+    operation: dict[str, Any] = {"TableName": table_name or settings().table_name, "Item": _with_event(item, event)}
     if condition:
         operation["ConditionExpression"] = condition
     if values:

@@ -8,10 +8,10 @@
 
 Routes import what they use from here.
 """
-from shared.http.idempotency import idempotent
+from shared.http.idempotency import answered_once, idempotent
 from shared.http.request import current_caller, raw_body, require_caller, require_coordinator
 from shared.http.resolver import handle, make_resolver
 from shared.http.responses import error_response, json_response
 
-__all__ = ["current_caller", "error_response", "handle", "idempotent", "json_response", "make_resolver",
-           "raw_body", "require_caller", "require_coordinator"]
+__all__ = ["answered_once", "current_caller", "error_response", "handle", "idempotent", "json_response",
+           "make_resolver", "raw_body", "require_caller", "require_coordinator"]

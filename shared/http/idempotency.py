@@ -1,15 +1,19 @@
 """Idempotent POSTs: an action run once per Idempotency-Key, with Powertools' idempotency over DynamoDB."""
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
+from shared import clock
 from shared.errors import Conflict, Invalid
 from shared.http.responses import json_response
 from shared.settings import settings
+from shared.store import answers
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
@@ -20,15 +24,11 @@ def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[]
     A retry with the same key and body answers the first answer again; with another body, 422.
     A failed action stores nothing, so it may be retried.
     """
-    key = app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
+    key = _key(app)
     if not key:
         status, body = action()
         return json_response(status, body)
-    request = {
-        "key": key, "caller": caller_key,
-        "route": f"{app.current_event.http_method} {app.current_event.raw_event.get('resource') or app.current_event.path}",
-        "path": app.current_event.path, "body": app.current_event.body or "",
-    }
+    request = _request(app, caller_key, key)
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyValidationError,
@@ -43,6 +43,44 @@ def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[]
     except IdempotencyAlreadyInProgressError as error:
         raise Conflict("a request with this Idempotency-Key is still in progress") from error
     return json_response(answer["status"], answer["body"])
+
+
+def answered_once(app: APIGatewayRestResolver, caller_key: str, status: int,
+                  action: Callable[[answers.Remember | None], dict]) -> Response:
+    """`idempotent` for a POST whose answer is known before its one transaction is written (an accepted
+    application): the answer is remembered by that transaction itself (shared/store/answers.py), so the
+    first request makes no call more than without a key. A retry meets the change already made (a
+    Conflict) and gets the remembered answer again; the same key with another body, 422.
+    """
+    key = _key(app)
+    if not key:
+        return json_response(status, action(None))
+    request = _request(app, caller_key, key)
+    scope = json.dumps([request["caller"], request["route"], request["path"], key])
+    remember = answers.Remember(
+        record_id=answers.record_id(hashlib.sha256(scope.encode()).hexdigest()),
+        body_hash=hashlib.sha256(request["body"].encode()).hexdigest(),
+        expires_at=clock.now() + timedelta(seconds=IDEMPOTENCY_WINDOW_SECONDS), status=status)
+    try:
+        return json_response(status, action(remember))
+    except Conflict:
+        found = answers.remembered(remember.record_id)
+        if found is None:
+            raise
+        if found.body_hash != remember.body_hash:
+            raise Invalid({"Idempotency-Key": "this key was already used with a different body"}) from None
+        return json_response(found.status, found.answer)
+
+
+def _key(app: APIGatewayRestResolver) -> str | None:
+    return app.current_event.headers.get("Idempotency-Key") or app.current_event.headers.get("idempotency-key")
+
+
+def _request(app: APIGatewayRestResolver, caller_key: str, key: str) -> dict:
+    """What a key is scoped to (the caller, the route, the path) and the body it was first sent with."""
+    event = app.current_event
+    route = f"{event.http_method} {event.raw_event.get('resource') or event.path}"
+    return {"key": key, "caller": caller_key, "route": route, "path": event.path, "body": event.body or ""}
 
 
 @lru_cache(maxsize=1)

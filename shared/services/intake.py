@@ -20,6 +20,7 @@ from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor, LinkActor
 from shared.store import stores
+from shared.store.answers import Remember
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
 CSV_COLUMNS = ("application_id", "visit_id", "submitted_at", "status", "organisation", "name", "email", "role",
@@ -38,8 +39,9 @@ def _check_open(visit: Visit, now: datetime) -> None:
         raise Conflict("applications to this visit are closed")
 
 
-def submit(visit_id: str, body: ApplicationIn, caller: Caller) -> Application:
-    """A member's application for one person to one visit; the organisation is the member's own."""
+def submit(visit_id: str, body: ApplicationIn, caller: Caller, remember: Remember | None = None) -> Application:
+    """A member's application for one person to one visit; the organisation is the member's own.
+    `remember`: its answer, remembered with it for an Idempotency-Key (shared/store/answers.py)."""
     if not caller.organisation:
         raise Forbidden("your account names no organisation, so you cannot apply; ask the programme team")
     visit = visits.find(visit_id)
@@ -52,7 +54,7 @@ def submit(visit_id: str, body: ApplicationIn, caller: Caller) -> Application:
     event = ApplicationSubmitted(visit_id=visit_id, application_id=application.application_id,
                                  organisation=application.organisation)
     try:
-        stores().applications.submit(application, visit, event)
+        stores().applications.submit(application, visit, event, remember)
     except Conflict:
         _check_open(visits.find(visit_id), clock.now())  # the visit closed or was cancelled meanwhile: say which
         raise  # the email has applied already

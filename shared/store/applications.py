@@ -23,6 +23,7 @@ from shared.models.application import Application
 from shared.models.events import DomainEvent
 from shared.models.visit import Visit
 from shared.store import visits as visit_items
+from shared.store.answers import Remember
 from shared.store.memory import Memory
 
 CHANGED = "the application changed meanwhile; try again"
@@ -37,9 +38,12 @@ class VisitNotOpen(Conflict):
 
 
 class ApplicationStore(Protocol):
-    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+    def submit(self, application: Application, visit: Dated, event: DomainEvent,
+               remember: Remember | None = None) -> None:
         """The application, its event and its one-per-email guard, if the visit is still open: all or nothing.
-        AlreadyApplied or VisitNotOpen (both Conflict) otherwise."""
+        AlreadyApplied or VisitNotOpen (both Conflict) otherwise. `remember`: the application's answer is
+        remembered with it for an Idempotency-Key (shared/store/answers.py; DynamoDB only, as only the
+        DynamoDB stores serve requests)."""
     def find(self, application_id: str) -> Application | None: ...
     def find_many(self, application_ids: Iterable[str]) -> list[Application]:
         """Consistent reads (an index may lag a change just made); unknown ids are left out."""
@@ -123,7 +127,8 @@ class DynamoApplications:
     def __init__(self, retention: timedelta):
         self._retention = retention
 
-    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+    def submit(self, application: Application, visit: Dated, event: DomainEvent,
+               remember: Remember | None = None) -> None:
         expires_at = as_ttl(keep_until(visit, application.submitted_at, self._retention))
         guard = {**guard_key(application.visit_id, application.email),
                  "application_id": application.application_id, "expires_at": expires_at}
@@ -134,6 +139,7 @@ class DynamoApplications:
                 table.op_put(guard, condition="attribute_not_exists(pk)"),
                 table.op_put({**to_item(application), "expires_at": expires_at}, event=event,
                              condition="attribute_not_exists(pk)"),
+                *([remember.operation(application.answer())] if remember else []),
             ])
         except table.ConditionFailed as error:
             if table.get(**guard_key(application.visit_id, application.email)) is not None:
@@ -263,7 +269,8 @@ class MemoryApplications:
         self._memory, self._retention = memory, retention
         self._items, self._guards = memory.items["applications"], memory.items["email_guards"]
 
-    def submit(self, application: Application, visit: Dated, event: DomainEvent) -> None:
+    def submit(self, application: Application, visit: Dated, event: DomainEvent,
+               remember: Remember | None = None) -> None:
         guard = (application.visit_id, application.email.strip().lower())
         with self._memory.lock:
             stored_visit = self._memory.items["visits"].get(application.visit_id)
