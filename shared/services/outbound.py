@@ -67,8 +67,7 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
         # before the claim would turn stale) must find it free and send, not skip.
         sent.release(record)
         raise
-    sent.mark_sent(record, sent_at=clock.now(), message_id=message_id)
-    _keep_copy(record, email)
+    _keep_copy(sent.mark_sent(record, sent_at=clock.now(), message_id=message_id), email)
     return True
 
 
@@ -90,11 +89,10 @@ def _keep_copy(record: SentRecord, email: Email) -> None:
         {"filename": a.filename, "content_type": a.content_type, "text": a.content} if isinstance(a.content, str)
         else {"filename": a.filename, "content_type": a.content_type, "bytes": base64.b64encode(a.content).decode()}
         for a in email.attachments]
-    kept = stores().sent.find(*record.key)
     copy = {"subject": email.subject, "text": email.text, "html": email.html, "attachments": attachments,
             "attachments_left_out": bool(email.attachments) and not attachments}
-    if kept is not None and kept.keep_until is not None:
-        copy["expires_at"] = int(kept.keep_until.timestamp())
+    if record.keep_until is not None:  # the record as marked sent: kept as long as it
+        copy["expires_at"] = int(record.keep_until.timestamp())
     stores().extras.keep_copy(record.visit_id, record.kind, record.occasion, record.recipient, copy)
 
 

@@ -53,7 +53,8 @@ class SentRecord:
 class SentStore(Protocol):
     def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
         """True when this caller may send now (nobody claimed it, or a claim went stale unsent)."""
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None: ...
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
+        """The claim marked sent; the record as stored (with its `keep_until`)."""
     def release(self, record: SentRecord) -> None:
         """Give back this caller's claim whose send failed (if it is still this claim, unsent)."""
     def skip(self, record: SentRecord, *, visit: Dated | None) -> bool:
@@ -129,12 +130,13 @@ class DynamoSent:
             return False
         return True
 
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None:
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
         key = _key(*record.key)
         try:
-            table.update(key["pk"], key["sk"], {"sent_at": clock.iso(sent_at), "message_id": message_id})
+            stored = table.update(key["pk"], key["sk"], {"sent_at": clock.iso(sent_at), "message_id": message_id})
         except table.ConditionFailed as error:
             raise Conflict("no claim to mark sent") from error
+        return _record(stored)
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)
@@ -182,13 +184,14 @@ class MemorySent:
             self._items[(key["pk"], key["sk"])] = _claim(record, visit, self._retention)
             return True
 
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> None:
+    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
         key = _key(*record.key)
         with self._memory.lock:
             item = self._items.get((key["pk"], key["sk"]))
             if item is None:
                 raise Conflict("no claim to mark sent")
             item.update({"sent_at": clock.iso(sent_at), "message_id": message_id})
+            return _record(item)
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)

@@ -34,9 +34,9 @@ def test_a_claim_wins_once_and_the_record_says_when_it_was_sent(stores):
     assert stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
     assert not stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
     assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").sent_at is None
-    stores.sent.mark_sent(record(), sent_at=T0 + timedelta(seconds=1), message_id="m1")
+    marked = stores.sent.mark_sent(record(), sent_at=T0 + timedelta(seconds=1), message_id="m1")
     found = stores.sent.find("v1", "offer", "a1#x", "ANN@kent.example")
-    assert found == record(sent_at=T0 + timedelta(seconds=1), message_id="m1", keep_until=ENDS + timedelta(weeks=6, days=365))
+    assert marked == found == record(sent_at=T0 + timedelta(seconds=1), message_id="m1", keep_until=ENDS + timedelta(weeks=6, days=365))
     # Once sent, never again, however old the claim.
     assert not stores.sent.claim(record(claimed_at=T0 + timedelta(days=1)), visit=VISIT, stale_before=T0 + timedelta(days=1))
 
