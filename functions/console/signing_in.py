@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-import jwt
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console.web import form_of, link, page, query, redirect
@@ -50,6 +49,8 @@ def callback():
     code, state = query(router, "code"), query(router, "state")
     if pending is None or not code or state != pending.state:
         return _failed("The sign-in could not be completed (it took too long, or it was started elsewhere).")
+    import jwt  # on the way back from signing in, not on a cold start
+
     config = settings()
     try:
         token = user_pool.exchange_code(config.auth_base_url, config.user_pool_client_id, code,

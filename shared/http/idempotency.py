@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
@@ -13,7 +13,9 @@ from shared import clock
 from shared.errors import Conflict, Invalid
 from shared.http.responses import json_response
 from shared.settings import settings
-from shared.store import answers
+
+if TYPE_CHECKING:
+    from shared.store.answers import Remember
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
@@ -46,7 +48,7 @@ def idempotent(app: APIGatewayRestResolver, caller_key: str, action: Callable[[]
 
 
 def answered_once(app: APIGatewayRestResolver, caller_key: str, status: int,
-                  action: Callable[[answers.Remember | None], dict]) -> Response:
+                  action: Callable[[Remember | None], dict]) -> Response:
     """`idempotent` for a POST whose answer is known before its one transaction is written (an accepted
     application): the answer is remembered by that transaction itself (shared/store/answers.py), so the
     first request makes no call more than without a key. A retry meets the change already made (a
@@ -55,6 +57,8 @@ def answered_once(app: APIGatewayRestResolver, caller_key: str, status: int,
     key = _key(app)
     if not key:
         return json_response(status, action(None))
+    from shared.store import answers  # with the first key: a cold start does not need the table adapter
+
     request = _request(app, caller_key, key)
     scope = json.dumps([request["caller"], request["route"], request["path"], key])
     remember = answers.Remember(

@@ -10,6 +10,7 @@ import csv
 import io
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.auth import Caller
@@ -20,7 +21,9 @@ from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor, LinkActor
 from shared.store import stores
-from shared.store.answers import Remember
+
+if TYPE_CHECKING:
+    from shared.store.answers import Remember
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
 CSV_COLUMNS = ("application_id", "visit_id", "submitted_at", "status", "organisation", "name", "email", "role",

@@ -13,7 +13,7 @@ Every later change is conditional on the version read (and, if asked, on the sta
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from shared import clock
 from shared.adapters import table
@@ -23,8 +23,10 @@ from shared.models.application import Application
 from shared.models.events import DomainEvent
 from shared.models.visit import Visit
 from shared.store import visits as visit_items
-from shared.store.answers import Remember
 from shared.store.memory import Memory
+
+if TYPE_CHECKING:
+    from shared.store.answers import Remember
 
 CHANGED = "the application changed meanwhile; try again"
 
