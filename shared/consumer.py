@@ -5,20 +5,24 @@ Each SQS message body is the EventBridge envelope. A consumer is declared as
 (and its `version`), and the reaction gets the model. A reaction that raises fails only its
 own message, which SQS redelivers (then the DLQ): so does a detail that does not validate or
 has a version this code does not know. Reactions must be idempotent: delivery is at least once.
-A reaction may be named `"module:function"`: it is imported when its first event arrives, so a cold
-start (for an API request, say) imports no service it does not run.
+A reaction may be named `"module:function"`, and an event by its detail-type (the name of its model in
+shared/models/events.py): both are imported when the first event arrives, so a cold start (for an API
+request, say) imports no service it does not run and none of the event contracts.
 (Powertools' batch utility would do the same loop, but importing it loads every parser model:
 ~180 ms of each cold start.)
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from shared.deferred import named
-from shared.models.events import DomainEvent, TimerFired
 from shared.observability import logger
 
+if TYPE_CHECKING:
+    from shared.models.events import DomainEvent, TimerFired
+
+TIMER_FIRED = "TimerFired"
 Reaction = Callable[[Any], None]
 ReactionOrName = Reaction | str   # "module:function", imported on first use
 
@@ -30,21 +34,21 @@ class UnknownVersion(ValueError):
 class Consumer:
     """A Lambda handler body for an SQS queue fed by EventBridge rules."""
 
-    def __init__(self, reactions: Mapping[type[DomainEvent], ReactionOrName],
+    def __init__(self, reactions: Mapping[type[DomainEvent] | str, ReactionOrName],
                  timers: Mapping[str, ReactionOrName] | None = None):
-        self.models = {model.detail_type: model for model in reactions}
-        self.reactions = {model.detail_type: reaction for model, reaction in reactions.items()}
+        self.reactions = {_detail_type(event): reaction for event, reaction in reactions.items()}
         self.timers = dict(timers or {})
         if self.timers:
-            self.reactions[TimerFired.detail_type] = self._on_timer
-            self.models[TimerFired.detail_type] = TimerFired
+            self.reactions[TIMER_FIRED] = self._on_timer
 
     @property
     def detail_types(self) -> set[str]:
         return set(self.reactions)
 
     def parse(self, detail_type: str, detail: dict) -> DomainEvent:
-        model = self.models[detail_type]
+        from shared.models import events  # the contracts, with the first event
+
+        model = getattr(events, detail_type)
         known = model.model_fields["version"].default
         if detail.get("version", known) != known:
             raise UnknownVersion(f"{detail_type} version {detail.get('version')}: this code knows version {known}")
@@ -75,6 +79,10 @@ class Consumer:
                                  extra={"message_id": record.get("messageId")})
                 failed.append(record.get("messageId", ""))
         return batch_answer(failed)
+
+
+def _detail_type(event: type[DomainEvent] | str) -> str:
+    return event if isinstance(event, str) else event.detail_type
 
 
 def _resolved(reactions: dict, key: str) -> Reaction:

@@ -5,9 +5,8 @@ with imports_without_gc():  # the function's modules, without a garbage collecti
     from functions.intake import routes
     from shared.consumer import Consumer
     from shared.entry import api_function
-    from shared.models.events import ApplicationSubmitted
 
-# Reactions by name: imported when their first event arrives, not on a cold start for a request.
-consume = Consumer({ApplicationSubmitted: "shared.services.intake:on_submitted"})
+# Events and reactions by name: imported when the first event arrives, not on a cold start for a request.
+consume = Consumer({"ApplicationSubmitted": "shared.services.intake:on_submitted"})
 
 app, handler = api_function(routes.router, consume=consume)

@@ -6,30 +6,19 @@ with imports_without_gc():  # the function's modules, without a garbage collecti
     from functions.reminders import routes
     from shared.consumer import Consumer
     from shared.entry import api_function
-    from shared.models.events import (
-        ApplicationConfirmed,
-        ApplicationSubstituted,
-        ApplicationWithdrawn,
-        MaterialUploaded,
-        PrepCallChanged,
-        SubstituteTookPlace,
-        VisitCancelled,
-        VisitCreated,
-        VisitScheduleChanged,
-    )
 
-# Reactions by name: imported when their first event arrives, not on a cold start for a request.
+# Events and reactions by name: imported when the first event arrives, not on a cold start for a request.
 REMINDERS = "shared.services.reminders"
 consume = Consumer({
-    VisitCreated: f"{REMINDERS}:on_visit_created",
-    VisitScheduleChanged: f"{REMINDERS}:on_schedule_changed",
-    VisitCancelled: f"{REMINDERS}:on_cancelled",
-    ApplicationConfirmed: "shared.services.preparation:on_confirmed",
-    ApplicationWithdrawn: f"{REMINDERS}:on_withdrawn",
-    ApplicationSubstituted: f"{REMINDERS}:on_substituted",
-    SubstituteTookPlace: "shared.services.substitution:on_substitute_took_place",
-    MaterialUploaded: "shared.services.material:on_uploaded",
-    PrepCallChanged: f"{REMINDERS}:on_prep_call_changed",
+    "VisitCreated": f"{REMINDERS}:on_visit_created",
+    "VisitScheduleChanged": f"{REMINDERS}:on_schedule_changed",
+    "VisitCancelled": f"{REMINDERS}:on_cancelled",
+    "ApplicationConfirmed": "shared.services.preparation:on_confirmed",
+    "ApplicationWithdrawn": f"{REMINDERS}:on_withdrawn",
+    "ApplicationSubstituted": f"{REMINDERS}:on_substituted",
+    "SubstituteTookPlace": "shared.services.substitution:on_substitute_took_place",
+    "MaterialUploaded": "shared.services.material:on_uploaded",
+    "PrepCallChanged": f"{REMINDERS}:on_prep_call_changed",
 }, timers={"communication": f"{REMINDERS}:on_communication"})
 
 app, handler = api_function(routes.router, consume=consume)
