@@ -30,8 +30,12 @@ $(NODE_INSTALLED): package.json
 run: $(INSTALLED)
 	PORT=$(PORT) NOW=$(NOW) FAULTS=$(FAULTS) $(PY) -m local
 
+# Two workers (pytest-xdist), a test file each at a time: most of the suite's time is local stacks in
+# child processes and the browser, so two files run side by side on CI's two cores (~half the time).
+TEST_WORKERS ?= 2
+
 test: $(INSTALLED) $(CHROMIUM)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests (apt-get)"
