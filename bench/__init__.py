@@ -32,7 +32,7 @@ BENCHMARKS: dict[str, tuple[dict, dict]] = {
     "local_memory": ({"applications": 500, "batch": 50},
                      {"applications": 20, "batch": 5, "close_after_days": 1, "spacing_days": 1}),
     "demo": ({}, {"days": 2}),
-    "cold_start": ({"repeats": 7},
+    "cold_start": ({"repeats": 15},
                    {"modules": ["functions.sweep.handler"], "repeats": 1}),
 }
 
