@@ -12,10 +12,10 @@ REMINDERS = "shared.services.reminders"
 consume = Consumer({
     "VisitCreated": f"{REMINDERS}:on_visit_created",
     "VisitScheduleChanged": f"{REMINDERS}:on_schedule_changed",
-    "VisitCancelled": f"{REMINDERS}:on_cancelled",
+    "VisitCancelled": "shared.services.leaving:on_cancelled",
     "ApplicationConfirmed": "shared.services.preparation:on_confirmed",
-    "ApplicationWithdrawn": f"{REMINDERS}:on_withdrawn",
-    "ApplicationSubstituted": f"{REMINDERS}:on_substituted",
+    "ApplicationWithdrawn": "shared.services.leaving:on_withdrawn",
+    "ApplicationSubstituted": "shared.services.leaving:on_substituted",
     "SubstituteTookPlace": "shared.services.substitution:on_substitute_took_place",
     "MaterialUploaded": "shared.services.material:on_uploaded",
     "PrepCallChanged": f"{REMINDERS}:on_prep_call_changed",
