@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local import attribute_values, env, transactions
+from local import attribute_values, dispatch, env, event_paths, transactions, update_expressions
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -92,10 +92,13 @@ class Emulator:
     def start(self) -> Resources:
         from moto import mock_aws
 
+        dispatch.install()  # before the lock: _serialise_moto wraps the stubber's process_request as it is then
         _serialise_moto()
         _speed_up_queries()
         attribute_values.install()
         transactions.install()
+        update_expressions.install()
+        event_paths.install()
         self._mock = mock_aws()
         self._mock.start()
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
