@@ -14,7 +14,12 @@ Here, with nothing changed in what moto answers:
   with the same key attributes (their only inputs), they are not run again for it; the checks
   that read the item and the values always run;
 - the validator's copy of the tree is made node by node (a node holds its type name, its children
-  and its parent) rather than by `copy.deepcopy`, which falls back for anything else.
+  and its parent) rather than by `copy.deepcopy`, which falls back for anything else;
+- each processor walks the tree as moto's `DepthFirstTraverser` does (children first, in order,
+  each replaced by what its processor returns), deciding once per node class rather than at every
+  node whether and how it is processed (moto rebuilds the processing map and checks it through
+  `abc`'s isinstance at each node; the map is fixed for a processor and node classes register no
+  virtual subclasses).
 
 Installed once per process by `install()` (the local stack calls it).
 """
@@ -36,7 +41,9 @@ def install() -> None:
 
     if getattr(UpdateExpressionParser.make, _INSTALLED, False):
         return
-    _originals.update(make=UpdateExpressionParser.__dict__["make"],
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+
+    _originals.update(make=UpdateExpressionParser.__dict__["make"], traverse=DepthFirstTraverser.traverse,
                       validate=validators.UpdateExpressionValidator.__dict__.get("validate"),
                       deepcopy=validators.deepcopy)
 
@@ -50,6 +57,7 @@ def install() -> None:
     UpdateExpressionParser.make = make  # type: ignore[method-assign,assignment]
     validators.UpdateExpressionValidator.validate = _validate  # type: ignore[method-assign]
     validators.deepcopy = _copy_tree
+    DepthFirstTraverser.traverse = _traverse  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=2048)
@@ -154,3 +162,48 @@ def _copy_node(node: Any, parent: Any, node_type: type) -> Any:
             copied_children.append(child)
         copied.children = copied_children
     return copied
+
+
+def _traverse(self, node: Any) -> Any:  # type: ignore[no-untyped-def]
+    """moto's DepthFirstTraverser.traverse (traverse_node_recursively from the root), with the node
+    classes' processors looked up once per class. A processor class that overrides how it walks or
+    picks processors walks moto's way."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
+
+    kind = type(self)
+    if (kind.traverse_node_recursively is not DepthFirstTraverser.traverse_node_recursively
+            or kind.nodes_to_be_processed is not DepthFirstTraverser.nodes_to_be_processed
+            or kind.process is not DepthFirstTraverser.process):
+        return _originals["traverse"](self, node)
+    mapping = list(self._processing_map().items())
+    pre_processing = (self.pre_processing_of_child
+                      if kind.pre_processing_of_child is not DepthFirstTraverser.pre_processing_of_child else None)
+    processor_of: dict[type, Any] = {}   # node class -> its processor, None (a node left as it is) or False (no node)
+
+    def processor_for(node_class: type, node: Any) -> Any:
+        if not isinstance(node, Node):
+            found = False
+        else:
+            found = next((processor for class_key, processor in mapping if isinstance(node, class_key)), None)
+        processor_of[node_class] = found
+        return found
+
+    def walk(node: Any, child_id: int) -> Any:
+        node_class = type(node)
+        processor = processor_of[node_class] if node_class in processor_of else processor_for(node_class, node)
+        if processor is False:
+            return node
+        parent_node = node.parent
+        if node.children is not None:
+            for i, child_node in enumerate(node.children):
+                if pre_processing is not None:
+                    pre_processing(node, i)
+                walk(child_node, i)
+        if processor is not None:
+            node = processor(node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
+        return node
+
+    return walk(node, -1)
