@@ -180,10 +180,12 @@ FUNCTIONS: tuple[Function, ...] = (
                     other=("bucket:GetObject", "bucket:PutObject", "bucket:DeleteObject")), timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
-             _needs(other=("bus:put",)), memory_mb=256),
+             # UpdateItem: new timers noted on the sweep's mark (shared/store/timers.py).
+             _needs("UpdateItem", other=("bus:put",)), memory_mb=256),
     Function("sweep", "functions.sweep.handler.handler",
              "Hourly: removes due timers, whose removal the publisher announces",
-             _needs("Query", "DeleteItem"), memory_mb=256),
+             # GetItem and PutItem: the timers' mark (nothing due costs one read).
+             _needs("GetItem", "Query", "PutItem", "DeleteItem"), memory_mb=256),
 )
 
 # Pages for people signed in with the session cookie (shared/session.py), not a bearer token: the

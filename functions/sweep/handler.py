@@ -1,5 +1,6 @@
 """Hourly: remove every due timer, a batch at a time, until none is due. Each removal is announced by
-the publisher as TimerFired. `TimersBacklog` counts due timers left when the function's time ran
+the publisher as TimerFired. An hour with nothing due costs one read (the timers' mark, see
+shared/store/timers.py); after a full look the mark is set to the earliest timer left. `TimersBacklog` counts due timers left when the function's time ran
 short (0 normally; above 0 the next run goes on where this one stopped, and the sweep falls behind)."""
 from shared.cold_start import imports_without_gc
 
@@ -21,7 +22,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
     now = clock.now()
     timers = stores().timers
     fired = 0
-    batch = timers.due(now, limit=BATCH)
+    look = timers.look(now)
+    batch = timers.due(now, limit=BATCH) if look.anything_due else []
     # Each run fires at least one batch before it looks at its time: a run that started late (a
     # slow cold start, or a busy local stack) still moves on instead of leaving everything due.
     while batch:
@@ -33,6 +35,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
         if context.get_remaining_time_in_millis() <= SPARE_MILLIS:
             break
     backlog = len(batch)
+    if look.anything_due and not backlog:
+        timers.mark_next(look)
     metrics.add_metric(name="TimersFired", unit="Count", value=fired)
     metrics.add_metric(name="TimersBacklog", unit="Count", value=backlog)
     if backlog:

@@ -14,6 +14,16 @@ def _image(record: dict, which: str) -> dict:
     return plain({k: _deserializer.deserialize(v) for k, v in raw.items()})
 
 
+def written_timer(record: dict) -> str | None:
+    """The sort key of the timer a record writes (a new one, or one written again), else None."""
+    if record.get("eventName") not in ("INSERT", "MODIFY"):
+        return None
+    keys = record.get("dynamodb", {}).get("Keys") or {}
+    if not timers.is_timer({"pk": keys.get("pk", {}).get("S", "")}):
+        return None
+    return keys["sk"]["S"]
+
+
 def event_of_record(record: dict) -> tuple[str, str, dict] | None:
     """(event id, detail-type, detail) for a record that announces something, else None."""
     name = record.get("eventName")

@@ -104,6 +104,17 @@ def update(pk: str, sk: str, changes: dict, *, event: DomainEvent | None = None,
     return plain(answer["Attributes"])
 
 
+def add_to_sets(pk: str, sk: str, sets: dict[str, set[str]], *, counter: str) -> None:
+    """Add members to string sets and 1 to `counter`, creating the item if it is missing: unconditional,
+    so two writers never undo each other (what a read-then-write could)."""
+    names = {f"#s{i}": name for i, name in enumerate(sets)} | {"#c": counter}
+    values = {f":s{i}": set(members) for i, members in enumerate(sets.values())} | {":one": 1}
+    additions = ", ".join([f"#s{i} :s{i}" for i in range(len(sets))] + ["#c :one"])
+    _conditional(lambda: _table().update_item(Key={"pk": pk, "sk": sk}, UpdateExpression=f"ADD {additions}",
+                                              ExpressionAttributeNames=names, ExpressionAttributeValues=values),
+                 "UpdateItem")
+
+
 def delete(pk: str, sk: str, *, must_exist: bool = True, condition: str | None = None,
            values: dict | None = None) -> bool:
     """Delete; returns False when it was already gone (someone else did it) or `condition` did not hold."""

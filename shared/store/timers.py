@@ -4,6 +4,13 @@ Item: pk `TIMER`, sk `{due_at ISO}#{timer_id}` (so "what is due" is one Query). 
 deletes; the table's stream turns each deletion into `TimerFired` (`fired_event`), so a fired
 timer and its event cannot part. A timer id is deterministic: the same timer twice is one.
 Timers hold no personal data and are gone once fired, so they carry no retention.
+
+The sweep's mark (pk `SWEEP`, sk `NEXT_DUE`; not a timer) lets an hour with nothing due cost one
+read instead of a Query per partition: `next_due` is the earliest timer the last full look left,
+and `written` the due times of timers written since, added by the stream's consumer
+(`note_written`) whatever wrote them, so no writer has to remember it. The sweep replaces the mark
+only if its `version` is still the one it read: a timer written meanwhile makes the next sweep look
+again, never sleep past it. No mark (a table from before it) means "look".
 """
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ PARTITION = "TIMER"   # the prefix of every timer's partition key, and the one p
 PARTITIONS = 4
 
 
+MARK_KEY = ("SWEEP", "NEXT_DUE")
+NOTHING_LEFT = "~"   # next_due when no timer is left: sorts after every due time
+
+
 def partition_of(timer_id: str) -> str:
     return f"{PARTITION}#{zlib.crc32(timer_id.encode('utf-8')) % PARTITIONS}"
 
@@ -41,6 +52,13 @@ class Timer:
     payload: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Look:
+    """What the sweep's one read found: whether any timer may be due, and the mark it read (None: no mark)."""
+    anything_due: bool
+    mark_version: int | None = None
+
+
 class TimerStore(Protocol):
     def schedule(self, timer: Timer) -> None: ...
     def schedule_many(self, timers: Iterable[Timer]) -> None:
@@ -52,6 +70,11 @@ class TimerStore(Protocol):
     def fire_many(self, timers: Iterable[Timer]) -> int:
         """Remove these due timers (each one's TimerFired follows its removal, once, whoever removed it
         first); how many were asked for."""
+    def look(self, now: datetime) -> Look:
+        """Whether any timer may be due at `now`, in one read (never False when one is)."""
+    def mark_next(self, look: Look) -> None:
+        """After firing everything due: remember the earliest timer left, so the next look is cheap, unless a
+        timer was written since `look` (then the next look says "may be due" and the sweep looks again)."""
 
 
 def _due_iso(timer: Timer) -> str:
@@ -106,6 +129,14 @@ def _distinct(timers: Iterable[Timer]) -> list[Timer]:
     return list({_sort_key(timer): timer for timer in timers}.values())
 
 
+def note_written(sort_keys: Iterable[str]) -> None:
+    """The stream's part of the mark (DynamoDB): timers were written with these sort keys. One unconditional
+    write that also moves the mark's version on, so a sweep that looked before them cannot hide them."""
+    keys = set(sort_keys)
+    if keys:
+        table.add_to_sets(*MARK_KEY, {"written": keys}, counter="version")
+
+
 class DynamoTimers:
     def schedule(self, timer: Timer) -> None:
         table.put(_item(timer))
@@ -129,6 +160,24 @@ class DynamoTimers:
         table.transact_in_chunks(table.op_delete(partition, _sort_key(timer)) for timer in distinct
                                  for partition in (partition_of(timer.timer_id), PARTITION))
         return len(distinct)
+
+    def look(self, now: datetime) -> Look:
+        mark = table.get(*MARK_KEY)
+        if mark is None or "next_due" not in mark:
+            return Look(True, None if mark is None else int(mark["version"]))
+        earliest = min([mark["next_due"], *mark.get("written", ())])
+        return Look(earliest <= _due_bound(now), int(mark["version"]))
+
+    def mark_next(self, look: Look) -> None:
+        firsts = [item["sk"] for partition in all_partitions() for item in table.query(partition, limit=1)]
+        mark = {"pk": MARK_KEY[0], "sk": MARK_KEY[1], "next_due": min(firsts, default=NOTHING_LEFT)}
+        try:
+            if look.mark_version is None:
+                table.put({**mark, "version": 1}, condition="attribute_not_exists(pk)")
+            else:
+                table.replace(mark, expected_version=look.mark_version)
+        except table.ConditionFailed:
+            pass  # a timer was written since the look: the mark now says so, and the next sweep looks again
 
 
 class MemoryTimers:
@@ -163,3 +212,11 @@ class MemoryTimers:
         for timer in distinct:
             self.fire(timer)
         return len(distinct)
+
+    def look(self, now: datetime) -> Look:
+        bound = _due_bound(now)
+        with self._memory.lock:  # the items themselves are the exact mark
+            return Look(any(sk <= bound for sk in self._items))
+
+    def mark_next(self, look: Look) -> None:
+        pass

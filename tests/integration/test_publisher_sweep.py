@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import boto3
 
@@ -129,3 +129,51 @@ def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_r
                 for m in emitted]
     assert backlogs == [(20, "peer-learning-visits"), (0, "peer-learning-visits")]
     assert {d["Namespace"] for m in emitted for d in m["_aws"]["CloudWatchMetrics"]} == {"PeerLearningVisits"}
+
+
+def test_an_hour_with_nothing_due_costs_the_sweep_one_read_and_a_new_timer_is_noted_through_the_stream(aws):
+    from functions.publisher.handler import handler as publisher
+    from functions.sweep.handler import handler as sweep
+
+    received = _capture_bus()
+    now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    clock.use(FixedClock(now))
+    try:
+        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1", {}))
+        assert sweep({}, Context())["fired"] == 0  # no mark yet: a full look, which leaves the mark at 12 January
+        events = table._table().meta.client.meta.events
+        calls: list[str] = []
+        events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name), unique_id="count")
+        assert sweep({}, Context())["fired"] == 0
+        events.unregister("before-call.dynamodb", unique_id="count")
+        assert calls == ["GetItem"]
+
+        # A timer due before the mark, written after it: the stream's consumer notes it on the mark.
+        stores().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
+        assert sweep({}, Context())["fired"] == 0  # not noted yet: the mark still says 12 January
+        publisher({"Records": _stream_records()}, Context())
+        assert sweep({}, Context())["fired"] == 1
+    finally:
+        clock.use(clock.SystemClock())
+    publisher({"Records": _stream_records()}, Context())
+    assert [m["detail"]["timer_id"] for m in received() if m["detail-type"] == "TimerFired"] == ["close#v1"]
+    assert [t["timer_id"] for p in timer_items.all_partitions() for t in table.query(p)] == ["expiry#a1"]
+
+
+def test_a_timer_noted_while_a_sweep_looked_keeps_the_mark_from_hiding_it(aws):
+    later = datetime(2027, 1, 12, tzinfo=timezone.utc)
+    now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
+    timers = stores().timers
+    timers.schedule(Timer("offer_expiry", later, "expiry#a1", {}))
+
+    look = timers.look(now)
+    assert look.anything_due  # no mark yet
+    timers.mark_next(look)
+    assert not timers.look(now + timedelta(hours=1)).anything_due  # the mark: 12 January
+
+    look = timers.look(later)
+    # A timer due in an hour, written after this sweep's queries and noted before its mark is replaced:
+    timer_items.note_written([timer_items.sort_key(Timer("applications_close", now + timedelta(hours=1), "close#v1"))])
+    timers.mark_next(look)  # the mark moved on since the look: this sweep's "next: 12 January" is not kept
+    assert timers.look(now + timedelta(hours=1)).anything_due
+    assert not timers.look(now).anything_due

@@ -67,3 +67,28 @@ def published(stores):
         return [(found[1], found[2]) for found in map(event_of_record, records) if found is not None]
 
     return from_stream
+
+
+@pytest.fixture
+def noted(stores):
+    """What the table's stream does for the timers' mark (DynamoDB: the publisher notes each timer written,
+    tests/integration/test_publisher_sweep.py); the in-memory timers need no telling."""
+    if stores.memory is not None:
+        return lambda: None
+
+    from shared.adapters.stream import written_timer
+    from shared.store.timers import note_written
+
+    seen: set[str] = set()
+
+    def from_stream() -> None:
+        dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+        arn = dynamodb.describe_table(TableName=TEST_ENV["TABLE_NAME"])["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+        new = [r for r in records if r["dynamodb"]["SequenceNumber"] not in seen]
+        seen.update(r["dynamodb"]["SequenceNumber"] for r in new)
+        note_written(sk for sk in map(written_timer, new) if sk)
+
+    return from_stream

@@ -109,6 +109,26 @@ def test_a_timer_fires_once(stores):
     assert stores.timers.due(T0) == []
 
 
+def test_one_look_says_whether_a_timer_may_be_due_and_never_hides_one_that_is(stores, noted):
+    timers = stores.timers
+    timers.mark_next(timers.look(T0))  # a first full look, with no timer at all
+    assert not timers.look(T0 + timedelta(days=365)).anything_due
+
+    timers.schedule(Timer("offer_expiry", T0 + timedelta(hours=2), "expiry#a1", {"application_id": "a1"}))
+    noted()
+    assert not timers.look(T0 + timedelta(hours=1)).anything_due
+    look = timers.look(T0 + timedelta(hours=2))
+    assert look.anything_due
+    [due] = timers.due(T0 + timedelta(hours=2))
+    timers.fire(due)
+    timers.mark_next(look)  # everything due at the look is fired: none is left
+    assert not timers.look(T0 + timedelta(days=365)).anything_due
+    timers.schedule(Timer("applications_close", T0 + timedelta(days=3), "close#v1", {"visit_id": "v1"}))
+    noted()
+    assert not timers.look(T0 + timedelta(days=2)).anything_due
+    assert timers.look(T0 + timedelta(days=3)).anything_due
+
+
 def test_in_memory_a_fired_timer_announces_itself_as_the_stream_would():
     from shared import store
 
