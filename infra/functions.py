@@ -19,6 +19,7 @@ from constructs import Construct
 
 from infra.nag import acknowledge
 from shared import topology
+from shared.store.timers import MARK_KEY
 
 # The assets ship bytecode compiled by this very Python version (infra/bytecode.py), which the
 # build machines have; cdk-nag's L1 (latest runtime, 3.14) is acknowledged below with that reason.
@@ -70,6 +71,10 @@ def statements(needs: frozenset[str], r: Resources) -> list[iam.PolicyStatement]
                                          resources=[r.idempotency_table.table_arn]))
     if "mail:send" in needs:
         found.append(iam.PolicyStatement(actions=list(MAIL_ACTIONS), resources=list(r.mail_arns)))
+    if "timers:mark" in needs:
+        found.append(iam.PolicyStatement(
+            actions=["dynamodb:UpdateItem"], resources=[r.table.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [MARK_KEY[0]]}}))
     if "bus:put" in needs:
         found.append(iam.PolicyStatement(actions=["events:PutEvents"], resources=[r.bus.event_bus_arn]))
     return found

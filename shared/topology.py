@@ -19,11 +19,12 @@ EVENT_SOURCE = "peer-learning-visits"
 # table (Query also on its indexes; a transaction needs the action of each of its items);
 # "bucket:<action>" one S3 action on the programme's bucket; "idempotency" Powertools'
 # records (Get/Put/Update/DeleteItem on their table); "mail:send" SES v2 SendEmail from the
-# programme's identity; "bus:put" PutEvents on the programme's bus.
+# programme's identity; "bus:put" PutEvents on the programme's bus; "timers:mark" UpdateItem on the
+# hourly sweep's mark alone (its partition, by the dynamodb:LeadingKeys condition).
 TABLE_ACTIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem")
 BUCKET_ACTIONS = ("GetObject", "PutObject", "DeleteObject", "ListBucket")
 NEEDS = frozenset({*(f"table:{a}" for a in TABLE_ACTIONS), *(f"bucket:{a}" for a in BUCKET_ACTIONS),
-                   "idempotency", "mail:send", "bus:put"})
+                   "idempotency", "mail:send", "bus:put", "timers:mark"})
 
 # Where Cognito's managed login sends people back after signing in and out (the console's
 # pages; the CDK app registers both on the app client, authorization code with PKCE only).
@@ -180,8 +181,8 @@ FUNCTIONS: tuple[Function, ...] = (
                     other=("bucket:GetObject", "bucket:PutObject", "bucket:DeleteObject")), timeout_seconds=60),
     Function("publisher", "functions.publisher.handler.handler",
              "Publishes each item's own event from the table's stream to the bus",
-             # UpdateItem: new timers noted on the sweep's mark (shared/store/timers.py).
-             _needs("UpdateItem", other=("bus:put",)), memory_mb=256),
+             # timers:mark: new timers noted on the sweep's mark (shared/store/timers.py), no other item.
+             _needs(other=("bus:put", "timers:mark")), memory_mb=256),
     Function("sweep", "functions.sweep.handler.handler",
              "Hourly: removes due timers, whose removal the publisher announces",
              # GetItem and PutItem: the timers' mark (nothing due costs one read).

@@ -34,6 +34,8 @@ def needs_of(service: str, operation: str, params: dict) -> set[str]:
     """The topology needs (`shared.topology.Need`) one botocore call exercises."""
     import os
 
+    from shared.store.timers import MARK_KEY
+
     if service == "dynamodb":
         def resource(table_name: str) -> str:
             return "idempotency" if table_name == os.environ["IDEMPOTENCY_TABLE_NAME"] else "table"
@@ -44,6 +46,8 @@ def needs_of(service: str, operation: str, params: dict) -> set[str]:
                 (kind, body), = item.items()
                 found.add(f"{resource(body['TableName'])}:{TRANSACT_ITEM_ACTION[kind]}")
             return found
+        if operation == "UpdateItem" and params.get("Key", {}).get("pk") == MARK_KEY[0]:
+            return {"timers:mark"}  # the one item a narrower grant allows
         if operation in ("BatchGetItem", "BatchWriteItem"):
             return {f"{resource(name)}:{operation}" for name in params["RequestItems"]}
         return {f"{resource(params['TableName'])}:{operation}"}
