@@ -10,7 +10,9 @@ where the services, their URLs and the response classes never change. Here:
 - the handler found for a URL is kept (bounded; the local stack calls a handful of URLs, S3's
   carry the object key); when moto's configuration names services to pass through or a service
   whitelist, moto's own lookup runs, as it does for a URL no service claims;
-- a response class's method names are listed once per class.
+- a response class's method names are listed once per class;
+- the request id is written into a response body only if it has a `<RequestId>` element (moto runs
+  a look-behind regular expression over every body, JSON ones too: ~2 ms for a stream's records).
 
 Installed once per process by `install()` (the local stack calls it).
 """
@@ -30,9 +32,11 @@ def install() -> None:
     if _originals:
         return
     _originals.update(process_request=BotocoreStubber.process_request,
-                      method_names_from_class=responses.method_names_from_class)
+                      method_names_from_class=responses.method_names_from_class,
+                      enrich_response=responses.BaseResponse.__dict__["_enrich_response"])
     BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
     responses.method_names_from_class = _method_names
+    responses.BaseResponse._enrich_response = staticmethod(_enrich_response)  # type: ignore[method-assign]
     del utils  # moto.core.utils keeps its own (nothing in moto calls it but responses.py)
 
 
@@ -41,6 +45,20 @@ def _method_names(clazz: object) -> list[str]:
     """moto.core.utils.method_names_from_class, once per class (moto's response classes are not
     changed once loaded). Callers only test membership; the list is theirs to read, not to change."""
     return _originals["method_names_from_class"](clazz)
+
+
+def _enrich_response(headers: dict, body: Any) -> tuple[dict, Any]:
+    """moto's BaseResponse._enrich_response (5.2.5): the status as text, a request id made (its
+    header), and written into the body's <RequestId> element; a text body without one is left as
+    it is, which is what moto's substitution makes of it."""
+    if isinstance(body, str) and "<RequestId>" not in body:
+        from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+        if "status" in headers:
+            headers["status"] = str(headers["status"])
+        gen_amzn_requestid_long(headers)
+        return headers, body
+    return _originals["enrich_response"].__func__(headers, body)
 
 
 def process_request(self, request):  # type: ignore[no-untyped-def]

@@ -29,7 +29,8 @@ def answers(run: int) -> list:
             seen.append((error.response["Error"]["Code"], error.response["Error"]["Message"],
                          error.response["ResponseMetadata"]["HTTPStatusCode"]))
             return None
-        reply.pop("ResponseMetadata", None)
+        metadata = reply.pop("ResponseMetadata", {})
+        seen.append((metadata.get("HTTPStatusCode"), len(metadata.get("RequestId", ""))))  # JSON and XML alike
         return reply
 
     keep(dynamodb.put_item, TableName=NAME, Item={**KEY, "title": {"S": f"Visit {run}"}})
@@ -68,8 +69,10 @@ def test_every_service_answers_as_through_moto_s_own_dispatch(aws, monkeypatch):
     assert dispatch._handler_for.cache_info().hits > 0 and dispatch._method_names.cache_info().hits > 0
     monkeypatch.setattr(BotocoreStubber, "process_request", dispatch._originals["process_request"])
     monkeypatch.setattr(responses, "method_names_from_class", dispatch._originals["method_names_from_class"])
+    monkeypatch.setattr(responses.BaseResponse, "_enrich_response", dispatch._originals["enrich_response"])
     by_moto = answers(1)
     assert ("ResourceNotFoundException", "Requested resource not found", 400) in by_moto
+    assert (200, 52) in by_moto and (200, 0) not in by_moto  # every answer has its request id
     assert first == by_moto
     assert again == by_moto
 
