@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local import attribute_values, dispatch, env, event_paths, transactions, update_expressions
+from local import attribute_values, dispatch, env, event_paths, signing, transactions, update_expressions
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -99,6 +99,7 @@ class Emulator:
         transactions.install()
         update_expressions.install()
         event_paths.install()
+        signing.install()
         self._mock = mock_aws()
         self._mock.start()
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
