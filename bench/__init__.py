@@ -9,6 +9,8 @@ Each benchmark is a module with `run(**sizes) -> list[Result]` (see bench.measur
   allocation  the allocation rule vs sorting its input; its growth; its memory vs the input
   cold_start  importing each Lambda handler, deployed (with and without .pyc), vs the floor
   firing      one hourly firing of the local stack vs one DynamoDB Query; growth; firings that fire due timers
+  local_calls   one AWS call on the local stack (a GetItem, a quiet firing, an allocation-sized transaction, a
+              PutEvents) vs the same call through moto's own dispatch, parser and validator
   rendering   rendering the offer email vs a trivial jinja2 template; first render vs warm
   calls       AWS calls per accepted application, allocation, sweep, publisher and email, vs budgets
   local_memory  the local stack's memory as a large programme fills its table (~500 applications, six
@@ -27,6 +29,8 @@ BENCHMARKS: dict[str, tuple[dict, dict]] = {
                   {"repeats": 1, "number": 1, "first_repeats": 1}),
     "firing": ({"applications": 2000, "visits": 20, "hours": 6, "repeats": 9, "queries": 10, "due": 50},
                {"applications": 20, "visits": 2, "hours": 2, "repeats": 1, "queries": 1, "due": 2}),
+    "local_calls": ({"repeats": 15, "number": 40},
+                    {"repeats": 1, "number": 2, "updates": 2, "attributes": 5}),
     "calls": ({"applications": 100, "organisations": 20, "timers": 50},
               {"applications": 10, "organisations": 5, "timers": 10}),
     "local_memory": ({"applications": 500, "batch": 50},

@@ -1,0 +1,181 @@
+"""What one AWS call costs on the local stack, against the same call through moto's own code.
+
+The local stack (local.stack.LocalStack, in a worker subprocess: moto's mock is process-wide)
+replaces some of moto's and botocore's per-call work with equivalents that answer the same
+(local/dispatch.py, local/update_expressions.py, local/event_paths.py, local/signing.py; each has a
+test comparing answers). Here each call is timed in turns with the very same call while those
+replacements are swapped back for moto's and botocore's own functions (the baseline: the stack as
+it was before them), in one run:
+
+  small call     one GetItem of a small item through the table adapter (most of the stack's calls)
+  sweep          one quiet hourly firing (the sweep's five Queries of empty timer partitions)
+  transaction    a TransactWriteItems of `updates` updates, each rewriting a whole application
+                 (`attributes` attributes, as the stores write one) — allocation's shape
+  events         a PutEvents of 10 entries, each delivered by its rule to a queue (the publisher's)
+
+CPU time, medians of interleaved repetitions (bench.measure.interleaved).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.measure import Result
+
+BENCHMARK = "local_calls"
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL_TARGET = 0.9         # measured ~0.8x
+SWEEP_TARGET = 0.9         # measured ~0.8x
+TRANSACTION_TARGET = 0.5   # measured ~0.3x
+EVENTS_TARGET = 0.4        # measured ~0.2x
+
+
+def run(repeats: int = 15, number: int = 40, updates: int = 10, attributes: int = 35,
+        timeout: float = 600) -> list[Result]:
+    arguments = {"repeats": repeats, "number": number, "updates": updates, "attributes": attributes}
+    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW")}
+    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    done = subprocess.run([sys.executable, "-m", "bench.local_calls", json.dumps(arguments)], cwd=ROOT,
+                          env=environment, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"the local_calls worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    baseline = "moto's and botocore's own"
+    rows = [("small", "local stack: one GetItem", SMALL_TARGET, ""),
+            ("sweep", "local stack: one quiet hourly firing (5 Queries)", SWEEP_TARGET, ""),
+            ("transaction", f"local stack: TransactWriteItems of {updates} whole-item updates", TRANSACTION_TARGET,
+             f"{attributes} attributes each, as the stores write an application"),
+            ("events", "local stack: PutEvents of 10 entries, delivered to a queue", EVENTS_TARGET, "")]
+    return [Result(BENCHMARK, name, 1000 * measured[key]["ours"], 1000 * measured[key]["moto"], "ms", target,
+                   baseline, note) for key, name, target, note in rows]
+
+
+# --- the worker (python -m bench.local_calls '{json arguments}') ---------------------------------
+
+class _MotoOwn:
+    """While entered, moto's own functions in place of the local stack's replacements."""
+
+    def __init__(self) -> None:
+        import copy
+
+        import jsonpath_ng.ext
+        from botocore.auth import SigV4Auth
+        from moto.core import responses
+        from moto.core.botocore_stubber import BotocoreStubber
+        from moto.dynamodb.parsing import validators
+        from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+        from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+        from local import dispatch, emulation, update_expressions
+
+        moto_process_request = dispatch._originals["process_request"]
+
+        def process_request(self, request):  # type: ignore[no-untyped-def]
+            with emulation.MOTO_LOCK:  # as the stack's own wrapper
+                return moto_process_request(self, request)
+
+        self.swaps = [
+            (BotocoreStubber, "process_request", process_request),
+            (responses, "method_names_from_class", dispatch._originals["method_names_from_class"]),
+            (responses.BaseResponse, "_enrich_response", dispatch._originals["enrich_response"]),
+            (UpdateExpressionParser, "make", update_expressions._originals["make"]),
+            (validators.UpdateExpressionValidator, "validate", validators.Validator.validate),
+            (validators, "deepcopy", copy.deepcopy),
+            (DepthFirstTraverser, "traverse", update_expressions._originals["traverse"]),
+            (jsonpath_ng.ext, "parse", jsonpath_ng.ext.parse.__wrapped__),
+            (SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__),
+        ]
+        self.saved: list = []
+
+    def __enter__(self) -> None:
+        self.saved = [(owner, name, getattr(owner, name) if not isinstance(owner, type) else owner.__dict__[name])
+                      for owner, name, _ in self.swaps]
+        for owner, name, value in self.swaps:
+            setattr(owner, name, value)
+
+    def __exit__(self, *exc: object) -> None:
+        for owner, name, value in self.saved:
+            setattr(owner, name, value)
+
+
+def _work(repeats: int, number: int, updates: int, attributes: int) -> dict:
+    import logging
+    from datetime import datetime, timedelta, timezone
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from local.stack import LocalStack
+
+    start = datetime(2031, 1, 6, 9, 30, tzinfo=timezone.utc)  # half past: real time crosses no hour
+    stack = LocalStack(port=0, now=start, pump_interval=3600, tick_interval=3600, warm=False).start()
+    try:
+        import boto3
+        from moto.sqs.models import sqs_backends
+
+        from bench.measure import interleaved
+        from local import env
+        from shared.adapters import table
+
+        moto_own = _MotoOwn()
+        dynamodb, events = boto3.client("dynamodb", region_name=env.REGION), boto3.client("events", region_name=env.REGION)
+        table.put({"pk": "BENCH", "sk": "ONE", "note": "a small item"})
+        names = [f"field{index}" for index in range(attributes)]
+        keys = [{"pk": {"S": f"APP#{index}"}, "sk": {"S": "APP"}} for index in range(updates)]
+        counter = [0]
+
+        def small() -> None:
+            table.get("BENCH", "ONE")
+
+        def sweep() -> None:
+            stack.advance(stack.now() + timedelta(hours=1))
+
+        def transaction() -> None:
+            counter[0] += 1
+            dynamodb.transact_write_items(TransactItems=[{"Update": {
+                "TableName": env.TABLE_NAME, "Key": key,
+                "UpdateExpression": "SET " + ", ".join(f"#u{i} = :u{i}" for i in range(attributes)),
+                "ExpressionAttributeNames": {f"#u{i}": name for i, name in enumerate(names)},
+                "ExpressionAttributeValues": {f":u{i}": {"S": f"value {i} of {counter[0]}"} for i in range(attributes)},
+            }} for key in keys])
+
+        bus = stack.emulator.resources.event_bus_name
+        rule = next(r for r in stack.topology.RULES if not r.detail)
+        queue = sqs_backends[env.ACCOUNT_ID][env.REGION].queues[stack.emulator.resources.queues[rule.function].name]
+
+        def publish(consumed: bool = True) -> None:
+            events.put_events(Entries=[{"EventBusName": bus, "Source": stack.topology.EVENT_SOURCE,
+                                        "DetailType": rule.detail_types[0], "Detail": json.dumps({"index": index})}
+                                       for index in range(10)])
+            if consumed:  # moto reads the whole queue for each message it adds: keep it as the stack keeps it
+                queue._messages.clear()
+
+        publish(consumed=False)
+        if len(queue._messages) != 10:
+            raise RuntimeError(f"{len(queue._messages)} of 10 events reached the rule's queue")
+        queue._messages.clear()
+
+        results = {}
+        for key, call, count in (("small", small, number), ("sweep", sweep, max(1, number // 8)),
+                                 ("transaction", transaction, max(1, number // 10)),
+                                 ("events", publish, max(1, number // 10))):
+            def ours(call=call) -> None:
+                call()
+
+            def motos(call=call) -> None:
+                with moto_own:
+                    call()
+
+            ours()
+            motos()  # warm both (first parses, imports)
+            medians = interleaved({"ours": ours, "moto": motos}, repeats, number=count)
+            results[key] = medians
+        return results
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    print(json.dumps(_work(**json.loads(sys.argv[1]))), flush=True)
