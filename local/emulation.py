@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local import attribute_values, dispatch, env, event_paths, signing, transactions, update_expressions
+from local import attribute_values, dispatch, env, event_paths, sent_mail, signing, transactions, update_expressions
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -100,6 +100,7 @@ class Emulator:
         update_expressions.install()
         event_paths.install()
         signing.install()
+        sent_mail.install()
         self._mock = mock_aws()
         self._mock.start()
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
