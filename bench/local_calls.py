@@ -8,7 +8,7 @@ replacements are swapped back for moto's and botocore's own functions (the basel
 it was before them), in one run:
 
   small call     one GetItem of a small item through the table adapter (most of the stack's calls)
-  sweep          one quiet hourly firing (the sweep's five Queries of empty timer partitions)
+  sweep          one quiet hourly firing (the sweep reading that nothing is due)
   transaction    a TransactWriteItems of `updates` updates, each rewriting a whole application
                  (`attributes` attributes, as the stores write one) — allocation's shape
   events         a PutEvents of 10 entries, each delivered by its rule to a queue (the publisher's)
@@ -46,7 +46,7 @@ def run(repeats: int = 15, number: int = 40, updates: int = 10, attributes: int 
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     baseline = "moto's and botocore's own"
     rows = [("small", "local stack: one GetItem", SMALL_TARGET, ""),
-            ("sweep", "local stack: one quiet hourly firing (5 Queries)", SWEEP_TARGET, ""),
+            ("sweep", "local stack: one quiet hourly firing", SWEEP_TARGET, ""),
             ("transaction", f"local stack: TransactWriteItems of {updates} whole-item updates", TRANSACTION_TARGET,
              f"{attributes} attributes each, as the stores write an application"),
             ("events", "local stack: PutEvents of 10 entries, delivered to a queue", EVENTS_TARGET, "")]
