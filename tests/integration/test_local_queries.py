@@ -1,0 +1,74 @@
+"""The local stack's Query (local/emulation.py `_speed_up_queries`): moto is handed only the items that
+can match, and answers exactly as when it walks the whole table, for the table and for its indexes."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto.dynamodb.models.table import Table
+
+from local.emulation import _speed_up_queries
+from tests.conftest import TEST_ENV
+
+NAME = TEST_ENV["TABLE_NAME"]
+
+
+@pytest.fixture
+def table(aws):
+    dynamodb = boto3.client("dynamodb")
+    for visit in ("v1", "v2", "v3"):
+        dynamodb.put_item(TableName=NAME, Item={"pk": {"S": f"VISIT#{visit}"}, "sk": {"S": "VISIT"},
+                                                "gsi1pk": {"S": "VISITS"}, "gsi1sk": {"S": f"2027-01-0{visit[1]}"}})
+        for n in range(12):
+            item = {"pk": {"S": f"APP#{visit}-{n}"}, "sk": {"S": "APP"}, "gsi1pk": {"S": f"VISIT#{visit}#APPS"},
+                    "gsi1sk": {"S": f"2026-12-{10 + n % 4}"},  # ties in the index's sort key
+                    "gsi2pk": {"S": f"person{n % 3}@kent.example"}, "gsi2sk": {"S": visit}}
+            if n % 5 == 0:
+                del item["gsi1sk"]  # not in gsi1 without its sort key
+            dynamodb.put_item(TableName=NAME, Item=item)
+        for n in range(4):
+            dynamodb.put_item(TableName=NAME, Item={"pk": {"S": "TIMER#1"}, "sk": {"S": f"2027-0{n + 1}#{visit}"}})
+
+
+def answers() -> list[tuple[str, list]]:
+    """Each query followed page by page (small pages: where one ends must agree too)."""
+    dynamodb = boto3.client("dynamodb")
+    asked = [
+        ("a partition", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "TIMER#1"}}}),
+        ("a partition, at most", {"KeyConditionExpression": "pk = :p AND sk <= :s",
+                                  "ExpressionAttributeValues": {":p": {"S": "TIMER#1"}, ":s": {"S": "2027-02~"}}}),
+        ("a partition, newest first", {"KeyConditionExpression": "pk = :p", "ScanIndexForward": False,
+                                       "ExpressionAttributeValues": {":p": {"S": "TIMER#1"}}}),
+        ("gsi1: a visit's applications", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+                                          "ExpressionAttributeValues": {":p": {"S": "VISIT#v2#APPS"}}}),
+        ("gsi1: the visits, newest first", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+                                            "ScanIndexForward": False,
+                                            "ExpressionAttributeValues": {":p": {"S": "VISITS"}}}),
+        ("gsi1: by prefix", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p AND begins_with(gsi1sk, :s)",
+                             "ExpressionAttributeValues": {":p": {"S": "VISIT#v1#APPS"}, ":s": {"S": "2026-12-1"}}}),
+        ("gsi2: a person's", {"IndexName": "gsi2", "KeyConditionExpression": "gsi2pk = :p",
+                              "ExpressionAttributeValues": {":p": {"S": "person1@kent.example"}}}),
+        ("nothing there", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "NONE"}}}),
+        ("no index entry", {"IndexName": "gsi3", "KeyConditionExpression": "gsi3pk = :p",
+                            "ExpressionAttributeValues": {":p": {"S": "x"}}}),
+    ]
+    found = []
+    for what, kwargs in asked:
+        pages, start = [], {}
+        while True:
+            page = dynamodb.query(TableName=NAME, Limit=5, **kwargs, **start)
+            pages.append((page["Items"], page.get("LastEvaluatedKey"), page["Count"], page["ScannedCount"]))
+            if "LastEvaluatedKey" not in page:
+                break
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        found.append((what, pages))
+    return found
+
+
+def test_queries_answer_as_moto_walking_the_whole_table_would(table, monkeypatch):
+    _speed_up_queries()
+    narrowed = answers()
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    by_moto = answers()
+    assert [len(pages) for _, pages in narrowed][3] == 2  # 10 of v2's 12 are in gsi1: two pages of 5
+    for (what, ours), (_, motos) in zip(narrowed, by_moto, strict=True):
+        assert ours == motos, what
