@@ -4,9 +4,11 @@ moto's SES keeps every email sent as its raw MIME text (`RawMessage.raw_data`), 
 the mail viewer and the demo read back. A programme's emails are long (an HTML part and a text
 part, quoted-printable, the shared stylesheet inlined) and many: over an allocation season
 (~3,800 emails) they were ~54 MB of the local stack's memory, most of what the season added
-besides the table itself. MIME text compresses about tenfold, and an email is read far less
-often than it is kept: here `raw_data` is stored zlib-compressed and given back decompressed,
-the very same text (any `str`, lone surrogates included), to whatever reads it.
+besides the table itself. An email is read far less often than it is kept: here `raw_data` is
+stored zlib-compressed and given back decompressed, the very same text (any `str`, lone surrogates
+included), to whatever reads it. One email alone compresses only ~3x (most of it is the inlined
+stylesheet and layout, said once per email), but each says them as the others do: compressed with
+the first email kept as zlib's preset dictionary, a programme's emails take ~1/25 of their text.
 
 Installed once per process by `install()` (the local stack calls it).
 """
@@ -17,7 +19,12 @@ from typing import Any
 
 _INSTALLED = "_local_stack_compressed"
 _ZIPPED = "_local_stack_raw_zipped"
-_LEVEL = 1  # fast; MIME compresses well even so
+_LEVEL = 6
+_WINDOW = 32 * 1024  # zlib's dictionary is at most its window
+
+# The preset dictionary: the first email's text (its last 32 KB), set once and never changed, so
+# that every email compressed with it can be read back for the process's life. moto is serialised.
+_dictionary: bytes | None = None
 
 
 def install() -> None:
@@ -31,18 +38,26 @@ def install() -> None:
 
 
 def _set(self: Any, value: Any) -> None:
+    global _dictionary
     if isinstance(value, str):
-        self.__dict__[_ZIPPED] = zlib.compress(value.encode("utf-8", "surrogatepass"), _LEVEL)
+        data = value.encode("utf-8", "surrogatepass")
+        preset = _dictionary
+        compressor = zlib.compressobj(_LEVEL) if preset is None else zlib.compressobj(_LEVEL, zdict=preset)
+        self.__dict__[_ZIPPED] = (compressor.compress(data) + compressor.flush(), preset is not None)
         self.__dict__.pop("_local_stack_raw", None)
+        if preset is None and data:
+            _dictionary = data[-_WINDOW:]
     else:  # not text (moto always passes text): kept as it is
         self.__dict__.pop(_ZIPPED, None)
         self.__dict__["_local_stack_raw"] = value
 
 
 def _get(self: Any) -> Any:
-    zipped = self.__dict__.get(_ZIPPED)
-    if zipped is not None:
-        return zlib.decompress(zipped).decode("utf-8", "surrogatepass")
+    kept = self.__dict__.get(_ZIPPED)
+    if kept is not None:
+        zipped, preset = kept
+        decompressor = zlib.decompressobj(zdict=_dictionary) if preset else zlib.decompressobj()
+        return (decompressor.decompress(zipped) + decompressor.flush()).decode("utf-8", "surrogatepass")
     if "_local_stack_raw" in self.__dict__:
         return self.__dict__["_local_stack_raw"]
     raise AttributeError("raw_data")
@@ -50,7 +65,7 @@ def _get(self: Any) -> Any:
 
 def kept_bytes(message: Any) -> int:
     """How many bytes a sent message's MIME text takes as kept (compressed), for the memory bench."""
-    zipped = getattr(message, "__dict__", {}).get(_ZIPPED)
-    if zipped is not None:
-        return len(zipped)
+    kept = getattr(message, "__dict__", {}).get(_ZIPPED)
+    if kept is not None:
+        return len(kept[0])
     return len(getattr(message, "raw_data", "") or "")

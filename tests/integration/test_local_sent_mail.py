@@ -46,3 +46,13 @@ def test_any_text_round_trips_and_other_values_are_kept_as_they_are():
         assert RawMessage("id", "from@x", ["to@x"], text).raw_data == text
     assert RawMessage("id", "from@x", ["to@x"], b"bytes").raw_data == b"bytes"
     assert not hasattr(RawMessage.__new__(RawMessage), "raw_data")
+
+
+def test_emails_of_one_layout_are_kept_in_a_fraction_of_their_text(monkeypatch):
+    sent_mail.install()
+    monkeypatch.setattr(sent_mail, "_dictionary", None)  # as in a fresh stack: the first email sets it
+    layout = "<style>" + "".join(f".rule-{n} {{ margin: {n}px; color: #1d5a8c; }}\n" for n in range(300)) + "</style>"
+    first = RawMessage("1", "from@x", ["to@x"], f"To: kim@force.example\n\n{layout}<p>Hello Kim</p>")
+    later = RawMessage("2", "from@x", ["to@x"], f"To: sam@force.example\n\n{layout}<p>Hello Sam</p>")
+    assert first.raw_data.endswith("Hello Kim</p>") and later.raw_data.endswith("Hello Sam</p>")
+    assert sent_mail.kept_bytes(later) * 10 < len(later.raw_data)  # the layout said once, in the dictionary
