@@ -96,6 +96,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
         from shared.store import applications as application_store
         from shared.services import visits as visit_service
         from shared.settings import settings
+        from shared.store import stores
 
         table.put({"pk": "BENCH", "sk": "ONE", "note": "the baseline Query's partition"})
 
@@ -131,7 +132,7 @@ def _work(applications: int, visits: int, hours: int, repeats: int, queries: int
 
         now = stack.now()
         host = Host(organisation="Lancashire Constabulary", contact_name="Sam Host", contact_email="host@example.org")
-        created = [visit_service.create(VisitFields(
+        created = [visit_service.create(stores(), VisitFields(
             title=f"Visit {index}", theme="Wellbeing", host=host, venue="Force HQ, Preston",
             starts_at=now + timedelta(days=60 + index), capacity=20,
             applications_close_at=now + timedelta(days=30 + index),

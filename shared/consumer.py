@@ -2,7 +2,8 @@
 
 Each SQS message body is the EventBridge envelope. A consumer is declared as
 `{EventModel: reaction}`: the detail-type picks the model, the detail is checked against it
-(and its `version`), and the reaction gets the model. A reaction that raises fails only its
+(and its `version`), and the reaction gets the stores (`shared.store.stores()`, built on the first
+event: the consumer is the reactions' entry) and the model. A reaction that raises fails only its
 own message, which SQS redelivers (then the DLQ): so does a detail that does not validate or
 has a version this code does not know. Reactions must be idempotent: delivery is at least once.
 A reaction may be named `"module:function"`, and an event by its detail-type (the name of its model in
@@ -16,14 +17,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from shared.deferred import named
+from shared.deferred import later, named
 from shared.observability import logger
 
 if TYPE_CHECKING:
     from shared.models.events import DomainEvent, TimerFired
+    from shared.store import Stores
 
 TIMER_FIRED = "TimerFired"
-Reaction = Callable[[Any], None]
+Reaction = Callable[["Stores", Any], None]   # (stores, the event's model)
 ReactionOrName = Reaction | str   # "module:function", imported on first use
 
 
@@ -35,7 +37,9 @@ class Consumer:
     """A Lambda handler body for an SQS queue fed by EventBridge rules."""
 
     def __init__(self, reactions: Mapping[type[DomainEvent] | str, ReactionOrName],
-                 timers: Mapping[str, ReactionOrName] | None = None):
+                 timers: Mapping[str, ReactionOrName] | None = None, *,
+                 stores: Callable[[], Stores] = later("shared.store:stores")):
+        self.stores = stores  # where the reactions' stores come from: the entries' own, built on the first event
         self.reactions = {_detail_type(event): reaction for event, reaction in reactions.items()}
         self.timers = dict(timers or {})
         if self.timers:
@@ -61,13 +65,13 @@ class Consumer:
             logger.warning("no reaction for event", extra={"detail_type": detail_type})
             return
         logger.append_keys(detail_type=detail_type, event_id=detail.get("event_id"))
-        _resolved(self.reactions, detail_type)(self.parse(detail_type, detail))
+        _resolved(self.reactions, detail_type)(self.stores(), self.parse(detail_type, detail))
 
-    def _on_timer(self, fired: TimerFired) -> None:
+    def _on_timer(self, stores: Stores, fired: TimerFired) -> None:
         if fired.kind not in self.timers:
             logger.warning("timer of unknown kind", extra={"kind": fired.kind})
             return
-        _resolved(self.timers, fired.kind)(fired)
+        _resolved(self.timers, fired.kind)(stores, fired)
 
     def __call__(self, event: dict, context: object) -> dict:
         failed = []

@@ -8,7 +8,7 @@ makes the first use thread-safe; after it, a use is a lookup in `sys.modules`.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import Any, Callable
 
 
 class Deferred:
@@ -28,3 +28,13 @@ def named(path: str) -> Any:
     """The attribute `"module:attribute"` names, importing its module now (call it where it is first needed)."""
     module, attribute = path.split(":")
     return getattr(import_module(module), attribute)
+
+
+def later(path: str) -> Callable[..., Any]:
+    """The function `"module:function"` names, its module imported on the first call, not now: an entry's
+    `stores = later("shared.store:stores")` costs a cold start nothing until a request needs the stores."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return named(path)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = path.split(":")[1]
+    return call

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # a function imports the models and services of the actions i
     from shared.models.application import Application
     from shared.services.applications import Actor
     from shared.services.links import Link
+    from shared.store import Stores
     from shared.store.learning import LearningPoints, Reflection
 
 
@@ -50,19 +51,19 @@ class LinkAction:
     route: str                                   # the API route the link stands for
     body: str | None                             # its model, "module:Model"; None: no body (any body is ignored)
     # The service, "module:function", imported when first performed (each function imports only its own):
-    # (application_id, validated body, actor), or (application_id, actor) when there is no body.
+    # (stores, application_id, validated body, actor), or (stores, application_id, actor) when there is no body.
     service: str
     status: int
     answer: Callable[[Any], dict]
 
-    def perform(self, application_id: str, body: object, actor: Actor) -> Any:
-        """Validate the body (Invalid naming each field) and run the service; its domain result."""
+    def perform(self, stores: Stores, application_id: str, body: object, actor: Actor) -> Any:
+        """Validate the body (Invalid naming each field) and run the service over `stores`; its domain result."""
         from shared.models.parsing import parse_body
 
         run = named(self.service)
         if self.body is None:
-            return run(application_id, actor)
-        return run(application_id, parse_body(named(self.body), body), actor)
+            return run(stores, application_id, actor)
+        return run(stores, application_id, parse_body(named(self.body), body), actor)
 
     def respond(self, result: Any) -> tuple[int, dict]:
         return self.status, self.answer(result)
@@ -95,8 +96,9 @@ def describe(link: Link) -> dict:
             "application_id": link.application_id, "expires_at": clock.iso(link.expires_at)}
 
 
-def perform(link: Link, body: object) -> Any:
-    """Perform the link's action, acting as the link, with `body` validated against the action's model.
+def perform(stores: Stores, link: Link, body: object) -> Any:
+    """Perform the link's action, acting as the link, with `body` validated against the action's model,
+    over the stores its entry (the link's route or page) passes.
 
     The domain result (an Application, LearningPoints, a Reflection), or a ProgrammeError:
     Invalid naming each offending field, Conflict, Forbidden, NotFound. Nothing is stored on error.
@@ -104,4 +106,4 @@ def perform(link: Link, body: object) -> Any:
     from shared.services.applications import LinkActor
 
     action = ACTIONS[link.action]
-    return action.perform(link.application_id, body, LinkActor(link.application_id, link.action))
+    return action.perform(stores, link.application_id, body, LinkActor(link.application_id, link.action))

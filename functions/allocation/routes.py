@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.http.documented import response
 from shared.link_actions import ACTIONS
@@ -13,6 +13,7 @@ from shared.link_actions import ACTIONS
 router = APIGatewayRouter()
 # Each route's service is imported on the route's first request: a cold start pays for none of the others.
 allocation, offers = Deferred("shared.services.allocation"), Deferred("shared.services.offers")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 CONFIRM = ACTIONS["confirm"]
 
@@ -22,14 +23,14 @@ CONFIRM = ACTIONS["confirm"]
              tags=["allocation"], responses=response("The allocation", "Allocation"))
 def run_allocation(visit_id: Annotated[str, Path()]):
     caller = require_coordinator(router)
-    return idempotent(router, caller.email, lambda: (200, allocation.run(visit_id)))
+    return idempotent(router, caller.email, lambda: (200, allocation.run(stores(), visit_id)))
 
 
 @router.get("/visits/<visit_id>/allocation", summary="Read the allocation (coordinators)", tags=["allocation"],
             responses=response("The allocation", "Allocation"))
 def get_allocation(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
-    return json_response(200, allocation.answer(visit_id))
+    return json_response(200, allocation.answer(stores(), visit_id))
 
 
 @router.post("/applications/<application_id>/confirm",
@@ -38,4 +39,4 @@ def get_allocation(visit_id: Annotated[str, Path()]):
 def confirm_offer(application_id: Annotated[str, Path()],
                   body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: CONFIRM.respond(offers.confirm(application_id, caller)))
+    return idempotent(router, caller.email, lambda: CONFIRM.respond(offers.confirm(stores(), application_id, caller)))

@@ -12,7 +12,7 @@ from functions.console.web import form_of, link, page, query, redirect, signed_i
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 
 router = APIGatewayRouter()
 # Each page's services are imported on its first request: a cold start pays for none of the others.
@@ -21,6 +21,7 @@ intake = Deferred("shared.services.intake")
 overview = Deferred("shared.services.overview")
 substitution = Deferred("shared.services.substitution")
 visits = Deferred("shared.services.visits")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
 DONE = {
     "applied": "The application was sent. A receipt is on its way to your colleague and to you.",
@@ -41,16 +42,17 @@ def _may_substitute(application, caller) -> bool:
 def members_home():
     session = signed_in(router)
     done = DONE.get(query(router, "done"))
-    applied = overview.organisation_applications(session.caller.organisation) if session.caller.organisation else []
-    return page("members/home.html", session, section="members", open_visits=overview.open_visits(), applied=applied, done=done,
-                may_act=lambda a: _may_act(a, session.caller),
+    organisation = session.caller.organisation
+    applied = overview.organisation_applications(stores(), organisation) if organisation else []
+    return page("members/home.html", session, section="members", open_visits=overview.open_visits(stores()),
+                applied=applied, done=done, may_act=lambda a: _may_act(a, session.caller),
                 may_substitute=lambda a: _may_substitute(a, session.caller))
 
 
 @router.get("/members/visits/<visit_id>/apply", include_in_schema=False)
 def application_form(visit_id: Annotated[str, Path()]):
     session = signed_in(router)
-    return page("members/apply.html", session, visit=visits.find(visit_id), values=forms.person_values(),
+    return page("members/apply.html", session, visit=visits.find(stores(), visit_id), values=forms.person_values(),
                 errors={})
 
 
@@ -58,9 +60,9 @@ def application_form(visit_id: Annotated[str, Path()]):
 def apply(visit_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
-    visit = visits.find(visit_id)
+    visit = visits.find(stores(), visit_id)
     try:
-        intake.submit(visit_id, parse_body(ApplicationIn, forms.person_body(form)), session.caller)
+        intake.submit(stores(), visit_id, parse_body(ApplicationIn, forms.person_body(form)), session.caller)
     except Invalid as error:
         return page("members/apply.html", session, status=422, visit=visit, values=forms.person_values(form),
                     errors=forms.field_errors(error.fields))
@@ -75,7 +77,7 @@ def apply(visit_id: Annotated[str, Path()]):
 def withdraw(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form_of(router, session)
-    intake.withdraw(application_id, session.caller)
+    intake.withdraw(stores(), application_id, session.caller)
     return redirect(link("/members", done="withdrawn") + "#applications")
 
 
@@ -83,16 +85,18 @@ def withdraw(application_id: Annotated[str, Path()]):
 @router.get("/members/applications/<application_id>/substitute", include_in_schema=False)
 def substitute_form(application_id: Annotated[str, Path()]):
     session = signed_in(router)
-    return _substitute_page(session, _own(applications.find(application_id), session), forms.person_values(), {}, 200)
+    return _substitute_page(session, _own(applications.find(stores(), application_id), session), forms.person_values(),
+                            {}, 200)
 
 
 @router.post("/members/applications/<application_id>/substitute", include_in_schema=False)
 def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
-    application = _own(applications.find(application_id), session)
+    application = _own(applications.find(stores(), application_id), session)
     try:
-        substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
+        substitution.substitute(stores(), application_id, forms.person_body(form, questions_required=False),
+                                session.caller)
     except Invalid as error:
         return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
     except Conflict as error:  # no place to hand on (any more), or the visit has started
@@ -113,6 +117,6 @@ def _own(application, session):
 def _substitute_page(session, application, values: dict, errors: dict, status: int):
     applications.authorize(application, session.caller, action="substitute", applicant=False, links=False)
     return page("console/substitute.html", session, status=status, application=application,
-                visit=visits.find(application.visit_id), values=values, errors=errors,
+                visit=visits.find(stores(), application.visit_id), values=values, errors=errors,
                 action=link(f"/members/applications/{application.application_id}/substitute"),
                 back=link("/members") + "#applications")

@@ -20,7 +20,7 @@ from shared.models.learning import HiddenPointIn
 from shared.models.parsing import parse_body
 from shared.models.visit import VisitFields
 from shared.models.year import CancelIn
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 
 router = APIGatewayRouter()
 # Each page's services are imported on its first request: a cold start pays for none of the others.
@@ -34,6 +34,7 @@ reports = Deferred("shared.services.reports")
 resend = Deferred("shared.services.resend")
 substitution = Deferred("shared.services.substitution")
 visits = Deferred("shared.services.visits")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
 # What a page says after an action (?done=...): fixed words, never text from the query itself.
 DONE = {
@@ -58,15 +59,15 @@ def _done() -> str | None:
 @router.get("/console", include_in_schema=False)
 def programme_page():
     session = signed_in(router, coordinator=True)
-    ledger, titles = overview.ledger()
-    return page("console/programme.html", session, section="console", summaries=overview.programme(), ledger=ledger,
-                titles=titles, chart=svg(ledger, visit_names=titles), done=_done())
+    ledger, titles = overview.ledger(stores())
+    return page("console/programme.html", session, section="console", summaries=overview.programme(stores()),
+                ledger=ledger, titles=titles, chart=svg(ledger, visit_names=titles), done=_done())
 
 
 @router.get("/console/ledger.csv", include_in_schema=False)
 def ledger_export():
     signed_in(router, coordinator=True)
-    return csv_response("fairness-ledger.csv", overview.ledger_csv())
+    return csv_response("fairness-ledger.csv", overview.ledger_csv(stores()))
 
 
 # --- creating and editing a visit ---------------------------------------------------------------
@@ -83,7 +84,7 @@ def create_visit():
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     try:
-        visit = visits.create(parse_body(VisitFields, forms.visit_body(form)))
+        visit = visits.create(stores(), parse_body(VisitFields, forms.visit_body(form)))
     except Invalid as error:
         return page("console/visit_form.html", session, status=422, visit=None,
                     values=forms.visit_values(None, form), errors=forms.field_errors(error.fields))
@@ -93,7 +94,7 @@ def create_visit():
 @router.get("/console/visits/<visit_id>/edit", include_in_schema=False)
 def edit_visit(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
-    visit = visits.find(visit_id)
+    visit = visits.find(stores(), visit_id)
     return page("console/visit_form.html", session, visit=visit, values=forms.visit_values(visit), errors={})
 
 
@@ -101,9 +102,9 @@ def edit_visit(visit_id: Annotated[str, Path()]):
 def save_visit(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
-    visit = visits.find(visit_id)
+    visit = visits.find(stores(), visit_id)
     try:
-        visits.patch(visit_id, forms.visit_body(form, for_patch=True))
+        visits.patch(stores(), visit_id, forms.visit_body(form, for_patch=True))
     except Invalid as error:
         return page("console/visit_form.html", session, status=422, visit=visit,
                     values=forms.visit_values(visit, form), errors=forms.field_errors(error.fields))
@@ -115,20 +116,20 @@ def save_visit(visit_id: Annotated[str, Path()]):
 @router.get("/console/visits/<visit_id>", include_in_schema=False)
 def visit_page(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
-    return page("console/visit.html", session, detail=overview.visit_detail(visit_id), done=_done())
+    return page("console/visit.html", session, detail=overview.visit_detail(stores(), visit_id), done=_done())
 
 
 @router.get("/console/visits/<visit_id>/applications.csv", include_in_schema=False)
 def applications_export(visit_id: Annotated[str, Path()]):
     signed_in(router, coordinator=True)
-    return csv_response(f"applications-{visit_id}.csv", intake.as_csv(intake.of_visit(visit_id)))
+    return csv_response(f"applications-{visit_id}.csv", intake.as_csv(intake.of_visit(stores(), visit_id)))
 
 
 @router.post("/console/visits/<visit_id>/allocation", include_in_schema=False)
 def run_allocation(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form_of(router, session)
-    allocation.run(visit_id)
+    allocation.run(stores(), visit_id)
     return redirect(link(f"/console/visits/{visit_id}", done="allocated") + "#allocation")
 
 
@@ -145,9 +146,9 @@ def cancel_visit(visit_id: Annotated[str, Path()]):
     except Invalid as error:
         errors.update(forms.field_errors(error.fields))
     if errors:
-        return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
-                    errors=errors, reason=reason)
-    visits.cancel(visit_id, request.reason)
+        return page("console/visit.html", session, status=422, detail=overview.visit_detail(stores(), visit_id),
+                    done=None, errors=errors, reason=reason)
+    visits.cancel(stores(), visit_id, request.reason)
     return redirect(link(f"/console/visits/{visit_id}", done="cancelled"))
 
 
@@ -156,7 +157,7 @@ def hide_point(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     index = first(form, "index")
-    reports.hide_point(visit_id, parse_body(HiddenPointIn, {"application_id": first(form, "application_id"),
+    reports.hide_point(stores(), visit_id, parse_body(HiddenPointIn, {"application_id": first(form, "application_id"),
                                                            "index": int(index) if index.isdigit() else index}))
     return redirect(link(f"/console/visits/{visit_id}", done="hidden") + "#report")
 
@@ -165,8 +166,8 @@ def hide_point(visit_id: Annotated[str, Path()]):
 def withdraw(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form_of(router, session)
-    application = applications.find(application_id)
-    intake.withdraw(application_id, session.caller)
+    application = applications.find(stores(), application_id)
+    intake.withdraw(stores(), application_id, session.caller)
     return redirect(link(f"/console/visits/{application.visit_id}", done="withdrawn") + "#applicants")
 
 
@@ -183,30 +184,31 @@ def record_attendance(visit_id: Annotated[str, Path()]):
     problem = None if body["attended"] or body["absent"] else "Choose “Attended” or “Did not come” for at least one visitor"
     if problem is None:
         try:
-            attendance.record(visit_id, body)
+            attendance.record(stores(), visit_id, body)
         except Invalid as error:
             problem = forms.field_errors({"attendance": "; ".join(error.fields.values())})["attendance"]
         except Conflict as error:
             return _visit_problem(session, visit_id, error)
     if problem:
-        return page("console/visit.html", session, status=422, detail=overview.visit_detail(visit_id), done=None,
-                    errors={"attendance": problem})
+        return page("console/visit.html", session, status=422, detail=overview.visit_detail(stores(), visit_id),
+                    done=None, errors={"attendance": problem})
     return redirect(link(f"/console/visits/{visit_id}", done="attendance") + "#attendance")
 
 
 @router.get("/console/applications/<application_id>/substitute", include_in_schema=False)
 def substitute_form(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
-    return _substitute_page(session, applications.find(application_id), forms.person_values(), {}, 200)
+    return _substitute_page(session, applications.find(stores(), application_id), forms.person_values(), {}, 200)
 
 
 @router.post("/console/applications/<application_id>/substitute", include_in_schema=False)
 def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
-    application = applications.find(application_id)
+    application = applications.find(stores(), application_id)
     try:
-        substitution.substitute(application_id, forms.person_body(form, questions_required=False), session.caller)
+        substitution.substitute(stores(), application_id, forms.person_body(form, questions_required=False),
+                                session.caller)
     except Invalid as error:
         return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
     except Conflict as error:  # no place to hand on (any more), or the visit has started
@@ -218,7 +220,7 @@ def substitute(application_id: Annotated[str, Path()]):
 def _substitute_page(session, application, values: dict, errors: dict, status: int):
     path = f"/console/applications/{application.application_id}/substitute"
     return page("console/substitute.html", session, status=status, application=application,
-                visit=visits.find(application.visit_id), values=values, errors=errors, action=link(path),
+                visit=visits.find(stores(), application.visit_id), values=values, errors=errors, action=link(path),
                 back=link(f"/console/visits/{application.visit_id}") + "#applicants")
 
 
@@ -227,7 +229,7 @@ def resend_email(visit_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     try:
-        resend.resend(visit_id, first(form, "kind"), first(form, "occasion"), first(form, "to"))
+        resend.resend(stores(), visit_id, first(form, "kind"), first(form, "occasion"), first(form, "to"))
     except (Conflict, NotFound) as error:
         return _visit_problem(session, visit_id, error)
     return redirect(link(f"/console/visits/{visit_id}", done="resent") + "#timeline")
@@ -237,9 +239,9 @@ def resend_email(visit_id: Annotated[str, Path()]):
 def reissue_links(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form_of(router, session)
-    application = applications.find(application_id)
+    application = applications.find(stores(), application_id)
     try:
-        resend.reissue(application_id)
+        resend.reissue(stores(), application_id)
     except Conflict as error:
         return _visit_problem(session, application.visit_id, error)
     return redirect(link(f"/console/visits/{application.visit_id}", done="reissued") + "#applicants")
@@ -247,8 +249,8 @@ def reissue_links(application_id: Annotated[str, Path()]):
 
 def _visit_problem(session, visit_id: str, error: ProgrammeError):
     """The visit's page again, saying above everything why the action could not be done (nothing was)."""
-    return page("console/visit.html", session, status=error.status, detail=overview.visit_detail(visit_id), done=None,
-                errors=forms.field_errors({"body": error.message}))
+    return page("console/visit.html", session, status=error.status, detail=overview.visit_detail(stores(), visit_id),
+                done=None, errors=forms.field_errors({"body": error.message}))
 
 
 @router.post("/console/visits/<visit_id>/material", include_in_schema=False)
@@ -259,12 +261,12 @@ def upload_material(visit_id: Annotated[str, Path()]):
     status = 422
     for filename, content, content_type in files:
         try:
-            material.upload(visit_id, filename.replace("\\", "/").rsplit("/", 1)[-1], content, content_type)
+            material.upload(stores(), visit_id, filename.replace("\\", "/").rsplit("/", 1)[-1], content, content_type)
         except Invalid as error:
             problem = "; ".join(error.fields.values())
         except (PayloadTooLarge, UnsupportedMediaType, Conflict) as error:
             problem, status = error.message, error.status
     if problem:
-        return page("console/visit.html", session, status=status, detail=overview.visit_detail(visit_id), done=None,
-                    errors={"material": problem[:1].upper() + problem[1:]})
+        return page("console/visit.html", session, status=status, detail=overview.visit_detail(stores(), visit_id),
+                    done=None, errors={"material": problem[:1].upper() + problem[1:]})
     return redirect(link(f"/console/visits/{visit_id}", done="material") + "#material")

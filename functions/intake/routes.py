@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.http import answered_once, idempotent, json_response, require_caller, require_coordinator
 from shared.http.documented import response, schema
 from shared.link_actions import ACTIONS
@@ -16,6 +16,7 @@ from shared.models.year import SubstituteIn
 router = APIGatewayRouter()
 # Each route's service is imported on the route's first request: a cold start pays for none of the others.
 intake, substitution = Deferred("shared.services.intake"), Deferred("shared.services.substitution")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 WITHDRAW = ACTIONS["withdraw"]
 
@@ -30,7 +31,7 @@ def submit_application(visit_id: Annotated[str, Path()], body: Annotated[Applica
     caller = require_caller(router)
     # The answer is remembered by the application's own transaction: two calls, with an Idempotency-Key too.
     return answered_once(router, caller.email, 201,
-                         lambda remember: intake.submit(visit_id, body, caller, remember).answer())
+                         lambda remember: intake.submit(stores(), visit_id, body, caller, remember).answer())
 
 
 @router.get("/applications/<application_id>",
@@ -38,7 +39,7 @@ def submit_application(visit_id: Annotated[str, Path()], body: Annotated[Applica
             responses=response("The application", "ApplicationOut"))
 def get_application(application_id: Annotated[str, Path()]):
     caller = require_caller(router)
-    return json_response(200, intake.read(application_id, caller).answer())
+    return json_response(200, intake.read(stores(), application_id, caller).answer())
 
 
 @router.post("/applications/<application_id>/withdraw",
@@ -47,7 +48,7 @@ def get_application(application_id: Annotated[str, Path()]):
 def withdraw_application(application_id: Annotated[str, Path()],
                          body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: WITHDRAW.respond(intake.withdraw(application_id, caller)))
+    return idempotent(router, caller.email, lambda: WITHDRAW.respond(intake.withdraw(stores(), application_id, caller)))
 
 
 @router.post("/applications/<application_id>/substitute",
@@ -62,14 +63,14 @@ def withdraw_application(application_id: Annotated[str, Path()],
 def substitute_application(application_id: Annotated[str, Path()], body: Annotated[SubstituteIn, Body()]):
     caller = require_caller(router)
     raw = router.current_event.json_body
-    return idempotent(router, caller.email, lambda: substitution.substitute(application_id, raw, caller))
+    return idempotent(router, caller.email, lambda: substitution.substitute(stores(), application_id, raw, caller))
 
 
 @router.get("/me/applications", summary="Applications I submitted or am the applicant of", tags=["applications"],
             responses=response("My applications", "ApplicationList"))
 def my_applications():
     caller = require_caller(router)
-    return json_response(200, {"applications": [a.answer() for a in intake.mine(caller)]})
+    return json_response(200, {"applications": [a.answer() for a in intake.mine(stores(), caller)]})
 
 
 @router.get("/visits/<visit_id>/applications",
@@ -79,7 +80,7 @@ def my_applications():
                                          CSV: {"schema": {"type": "string"}}}}})
 def visit_applications(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
-    found = intake.of_visit(visit_id)
+    found = intake.of_visit(stores(), visit_id)
     if _wants_csv():
         return Response(status_code=200, content_type=f"{CSV}; charset=utf-8", body=intake.as_csv(found),
                         headers={"Content-Disposition": f'attachment; filename="applications-{visit_id}.csv"'})

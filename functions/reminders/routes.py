@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.http import idempotent, json_response, raw_body, require_caller, require_coordinator
 from shared.http.documented import response
 from shared.link_actions import ACTIONS
@@ -19,6 +19,7 @@ material = Deferred("shared.services.material")
 preparation = Deferred("shared.services.preparation")
 resend = Deferred("shared.services.resend")
 timeline = Deferred("shared.services.timeline")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 PREP_CALL, REFLECTIONS, STOP = ACTIONS["prep_call"], ACTIONS["reflections"], ACTIONS["stop_follow_up"]
 
@@ -28,8 +29,8 @@ PREP_CALL, REFLECTIONS, STOP = ACTIONS["prep_call"], ACTIONS["reflections"], ACT
              tags=["applications"], responses=response("The visitor's answer", "PrepCallOut"))
 def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCallIn, Body()]):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: PREP_CALL.respond(preparation.set_prep_call(application_id, body,
-                                                                                                caller)))
+    return idempotent(router, caller.email,
+                      lambda: PREP_CALL.respond(preparation.set_prep_call(stores(), application_id, body, caller)))
 
 
 @router.post("/applications/<application_id>/reflections",
@@ -38,7 +39,7 @@ def set_prep_call(application_id: Annotated[str, Path()], body: Annotated[PrepCa
 def record_reflection(application_id: Annotated[str, Path()], body: Annotated[ReflectionIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email,
-                      lambda: REFLECTIONS.respond(follow_up.record_reflection(application_id, body, caller)))
+                      lambda: REFLECTIONS.respond(follow_up.record_reflection(stores(), application_id, body, caller)))
 
 
 @router.post("/applications/<application_id>/stop-follow-up",
@@ -47,7 +48,7 @@ def record_reflection(application_id: Annotated[str, Path()], body: Annotated[Re
 def stop_follow_up(application_id: Annotated[str, Path()],
                    body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_caller(router)
-    return idempotent(router, caller.email, lambda: STOP.respond(follow_up.stop(application_id, caller)))
+    return idempotent(router, caller.email, lambda: STOP.respond(follow_up.stop(stores(), application_id, caller)))
 
 
 @router.get("/visits/<visit_id>/timeline",
@@ -55,7 +56,7 @@ def stop_follow_up(application_id: Annotated[str, Path()],
             responses=response("The visit's communications in due order", "Timeline"))
 def get_timeline(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
-    return json_response(200, timeline.timeline(visit_id))
+    return json_response(200, timeline.timeline(stores(), visit_id))
 
 
 @router.put("/visits/<visit_id>/material/<filename>",
@@ -68,7 +69,7 @@ def get_timeline(visit_id: Annotated[str, Path()]):
 def upload_material(visit_id: Annotated[str, Path()], filename: Annotated[str, Path()]):
     require_coordinator(router)
     content_type = next((v for k, v in router.current_event.headers.items() if k.lower() == "content-type"), None)
-    status, body = material.upload(visit_id, filename, raw_body(router), content_type)
+    status, body = material.upload(stores(), visit_id, filename, raw_body(router), content_type)
     return json_response(status, body)
 
 
@@ -80,7 +81,8 @@ def upload_material(visit_id: Annotated[str, Path()], filename: Annotated[str, P
              tags=["visits"], responses=response("What was resent", "ResendOut"))
 def resend_email(visit_id: Annotated[str, Path()], body: Annotated[ResendIn, Body()]):
     caller = require_coordinator(router)
-    return idempotent(router, caller.email, lambda: resend.resend(visit_id, body.kind, body.occasion, body.to))
+    return idempotent(router, caller.email,
+                      lambda: resend.resend(stores(), visit_id, body.kind, body.occasion, body.to))
 
 
 @router.post("/applications/<application_id>/links/reissue",
@@ -91,4 +93,4 @@ def resend_email(visit_id: Annotated[str, Path()], body: Annotated[ResendIn, Bod
 def reissue_links(application_id: Annotated[str, Path()],
                   body: Annotated[dict[str, Any] | None, Body()] = None):
     caller = require_coordinator(router)
-    return idempotent(router, caller.email, lambda: resend.reissue(application_id))
+    return idempotent(router, caller.email, lambda: resend.reissue(stores(), application_id))

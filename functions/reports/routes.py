@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.http import idempotent, json_response, require_caller, require_coordinator
 from shared.http.documented import response, schema
 from shared.link_actions import ACTIONS
@@ -22,6 +22,7 @@ router = APIGatewayRouter()
 attendance = Deferred("shared.services.attendance")
 learning = Deferred("shared.services.learning")
 reports = Deferred("shared.services.reports")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 # Routes a visitor's link also stands for: one status and one answer for both (shared/link_actions.py).
 LEARNING_POINTS = ACTIONS["learning_points"]
 
@@ -34,7 +35,7 @@ LEARNING_POINTS = ACTIONS["learning_points"]
 def submit_learning_points(application_id: Annotated[str, Path()], body: Annotated[LearningPointsIn, Body()]):
     caller = require_caller(router)
     return idempotent(router, caller.email,
-                      lambda: LEARNING_POINTS.respond(learning.submit_points(application_id, body, caller)))
+                      lambda: LEARNING_POINTS.respond(learning.submit_points(stores(), application_id, body, caller)))
 
 
 @router.post("/visits/<visit_id>/attendance",
@@ -45,14 +46,14 @@ def submit_learning_points(application_id: Annotated[str, Path()], body: Annotat
 def record_attendance(visit_id: Annotated[str, Path()], body: Annotated[AttendanceIn, Body()]):
     caller = require_coordinator(router)
     raw = router.current_event.json_body
-    return idempotent(router, caller.email, lambda: attendance.record(visit_id, raw))
+    return idempotent(router, caller.email, lambda: attendance.record(stores(), visit_id, raw))
 
 
 @router.get("/visits/<visit_id>/report", summary="The full report of a visit, attributed (coordinators)",
             tags=["reports"], responses=response("The full report", "Report"))
 def get_report(visit_id: Annotated[str, Path()]):
     require_coordinator(router)
-    return json_response(200, reports.full_report(visit_id))
+    return json_response(200, reports.full_report(stores(), visit_id))
 
 
 @router.post("/visits/<visit_id>/report/hidden-points",
@@ -60,7 +61,7 @@ def get_report(visit_id: Annotated[str, Path()]):
              responses=response("The points kept out of the summary", "HiddenPoints"))
 def hide_point(visit_id: Annotated[str, Path()], body: Annotated[HiddenPointIn, Body()]):
     caller = require_coordinator(router)
-    return idempotent(router, caller.email, lambda: (200, _hidden_answer(reports.hide_point(visit_id, body))))
+    return idempotent(router, caller.email, lambda: (200, _hidden_answer(reports.hide_point(stores(), visit_id, body))))
 
 
 def _hidden_answer(hidden: "Hidden") -> dict:
@@ -78,5 +79,5 @@ def get_summary(visit_id: Annotated[str, Path()]):
     accept = router.current_event.headers.get("Accept") or router.current_event.headers.get("accept") or ""
     if "text/html" in accept and "application/json" not in accept:
         return Response(status_code=200, content_type="text/html; charset=utf-8",
-                        body=reports.public_summary_html(visit_id))
-    return json_response(200, reports.public_summary(visit_id))
+                        body=reports.public_summary_html(stores(), visit_id))
+    return json_response(200, reports.public_summary(stores(), visit_id))

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import Response
 
 from shared import clock
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.errors import Invalid, NotFound, ProgrammeError
 from shared.models.follow_up import FOLLOW_UP_WEEKS
 from shared.models.learning import MAX_POINTS
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 applications, learning, visits = (Deferred("shared.services.applications"), Deferred("shared.services.learning"),
                                   Deferred("shared.services.visits"))
 links = Deferred("shared.services.links")
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
 Form = dict[str, list[str]]
 SHOWN_POINT_FIELDS = 5  # learning point fields shown at first; "Add another point" shows more (up to MAX_POINTS)
@@ -173,8 +174,8 @@ def _context_if_any(link: Link) -> dict:
 
 
 def _context(link: Link) -> dict:
-    application = applications.find(link.application_id)
-    return {"application": application, "visit": visits.find(application.visit_id), "now": clock.now()}
+    application = applications.find(stores(), link.application_id)
+    return {"application": application, "visit": visits.find(stores(), application.visit_id), "now": clock.now()}
 
 
 def _state(action: str, application) -> str:
@@ -195,7 +196,7 @@ def _values(action: str, context: dict, form: Form) -> dict:
         if form:
             return {"points": [p for p in form.get("points", []) if p.strip()],
                     "will_adopt": _first(form, "will_adopt"), "public": _first(form, "public") != "no"}
-        stored = learning.points_of(context["application"].application_id)
+        stored = learning.points_of(stores(), context["application"].application_id)
         if stored is None:
             return {"points": [], "will_adopt": "", "public": True}
         return {"points": list(stored.points), "will_adopt": stored.will_adopt or "", "public": stored.public}

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.visits import link_pages
 from shared import link_actions
-from shared.deferred import Deferred
+from shared.deferred import Deferred, later
 from shared.http import json_response
 from shared.http.documented import response
 from shared.pages import wants_html
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 router = APIGatewayRouter()
 links = Deferred("shared.services.links")  # imported on the first link opened, not on every cold start
+stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
 
 @router.get("/links/<token>", summary="What an email link does (never performs it)", tags=["links"],
@@ -30,8 +31,8 @@ links = Deferred("shared.services.links")  # imported on the first link opened, 
             responses=response("What the link does", "LinkDescription"))
 def describe_link(token: Annotated[str, Path()]):
     if wants_html(router.current_event.headers):
-        return link_pages.describe(lambda: links.resolve(token))
-    return json_response(200, link_actions.describe(links.resolve(token)))
+        return link_pages.describe(lambda: links.resolve(stores(), token))
+    return json_response(200, link_actions.describe(links.resolve(stores(), token)))
 
 
 @router.post("/links/<token>", summary="Perform an email link's action (same body as its route)", tags=["links"],
@@ -46,14 +47,14 @@ def perform_link(token: Annotated[str, Path()],
     event = router.current_event
     form = link_pages.parse_form(event.decoded_body) if _is_form(event.headers) else None
     if wants_html(event.headers):
-        return link_pages.perform(lambda: links.resolve(token), form if form is not None else {}, perform)
-    link = links.resolve(token)
+        return link_pages.perform(lambda: links.resolve(stores(), token), form if form is not None else {}, perform)
+    link = links.resolve(stores(), token)
     return json_response(*perform(link, link_pages.form_body(link.action, form) if form is not None else body or {}))
 
 
 def perform(link: "Link", body: dict) -> tuple[int, dict]:
     """The link's action with this body (shared/link_actions.py): its route's status and answer."""
-    return link_actions.ACTIONS[link.action].respond(link_actions.perform(link, body))
+    return link_actions.ACTIONS[link.action].respond(link_actions.perform(stores(), link, body))
 
 
 def _is_form(headers: dict[str, str]) -> bool:

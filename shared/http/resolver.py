@@ -95,8 +95,9 @@ def _audit(event: dict, answer: dict) -> None:
     if caller is None or not caller.is_coordinator or event.get("resource") == AUDIT_ROUTE:
         return
     from shared.services import audit  # only a coordinator's request needs the audit trail's store
+    from shared.store import stores
 
     try:
-        audit.record(caller, event, int(answer.get("statusCode") or 0))
+        audit.record(stores(), caller, event, int(answer.get("statusCode") or 0))
     except Exception:  # noqa: BLE001 - see the docstring
         logger.exception("could not record the coordinator's request in the audit trail")

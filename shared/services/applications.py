@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.auth import Caller
 from shared.errors import Forbidden, NotFound
 from shared.models.application import Application
 from shared.models.events import DomainEvent
-from shared.store import stores
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 
 @dataclass(frozen=True)
@@ -21,31 +24,31 @@ class LinkActor:
 Actor = Caller | LinkActor
 
 
-def find(application_id: str) -> Application:
-    application = stores().applications.find(application_id)
+def find(stores: Stores, application_id: str) -> Application:
+    application = stores.applications.find(application_id)
     if application is None:
         raise NotFound(f"no application {application_id}")
     return application
 
 
-def of_visit(visit_id: str) -> list[Application]:
+def of_visit(stores: Stores, visit_id: str) -> list[Application]:
     """Every application of a visit, oldest first."""
-    return stores().applications.of_visit(visit_id)
+    return stores.applications.of_visit(visit_id)
 
 
-def of_person(email: str) -> list[Application]:
+def of_person(stores: Stores, email: str) -> list[Application]:
     """Applications someone submitted or is the applicant of, oldest first."""
-    return stores().applications.of_person(email)
+    return stores.applications.of_person(email)
 
 
-def places_held(visit_id: str) -> int:
-    return sum(1 for a in of_visit(visit_id) if a.holds_place)
+def places_held(stores: Stores, visit_id: str) -> int:
+    return sum(1 for a in of_visit(stores, visit_id) if a.holds_place)
 
 
-def change(application: Application, event: DomainEvent | None, *, from_status: tuple[str, ...] | None = None,
-           **changes) -> Application:
+def change(stores: Stores, application: Application, event: DomainEvent | None, *,
+           from_status: tuple[str, ...] | None = None, **changes) -> Application:
     """Write new field values if the application is unchanged since read (and in `from_status`); else Conflict."""
-    return stores().applications.change(application, event, from_status=from_status, **changes)
+    return stores.applications.change(application, event, from_status=from_status, **changes)
 
 
 def authorize(application: Application, actor: Actor, *, action: str, members: bool = True,

@@ -7,6 +7,8 @@ application's own AttendanceRecorded event.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared import clock
 from shared.errors import Conflict, Invalid
 from shared.models.events import AttendanceRecorded
@@ -14,11 +16,14 @@ from shared.models.parsing import parse_body
 from shared.models.year import AttendanceIn
 from shared.services import applications, visits
 
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
-def record(visit_id: str, body: dict) -> tuple[int, dict]:
+
+def record(stores: Stores, visit_id: str, body: dict) -> tuple[int, dict]:
     """Mark confirmed visitors attended or absent (a later call may change either); 200 the visit's attendance."""
     request = parse_body(AttendanceIn, body)
-    visit = visits.find(visit_id)
+    visit = visits.find(stores, visit_id)
     if visit.status == "cancelled":
         raise Conflict("the visit is cancelled")
     if visit.starts_at is None or clock.now() < visit.starts_at:
@@ -30,7 +35,7 @@ def record(visit_id: str, body: dict) -> tuple[int, dict]:
     both = sorted(set(request.attended) & set(request.absent))
     if both:
         problems["absent"] = f"also listed as attended: {', '.join(both)}"
-    confirmed = {a.application_id: a for a in applications.of_visit(visit_id) if a.status == "confirmed"}
+    confirmed = {a.application_id: a for a in applications.of_visit(stores, visit_id) if a.status == "confirmed"}
     for field, ids in (("attended", request.attended), ("absent", request.absent)):
         unknown = [aid for aid in ids if aid not in confirmed]
         if unknown:
@@ -38,28 +43,28 @@ def record(visit_id: str, body: dict) -> tuple[int, dict]:
     if problems:
         raise Invalid(problems)
     for application_id, came in wanted.items():
-        _set(confirmed[application_id], came)
-    return 200, answer(visit_id)
+        _set(stores, confirmed[application_id], came)
+    return 200, answer(stores, visit_id)
 
 
-def _set(application, came: bool) -> None:
+def _set(stores: Stores, application, came: bool) -> None:
     for _ in range(3):
         if application.attended is came:
             return
         event = AttendanceRecorded(visit_id=application.visit_id, application_id=application.application_id,
                                    organisation=application.organisation, attended=came)
         try:
-            applications.change(application, event, from_status=("confirmed",), attended=came)
+            applications.change(stores, application, event, from_status=("confirmed",), attended=came)
             return
         except Conflict:
-            application = applications.find(application.application_id)
+            application = applications.find(stores, application.application_id)
             if application.status != "confirmed":
                 raise Conflict(f"application {application.application_id} is {application.status} now") from None
     raise Conflict("the application keeps changing; try again")
 
 
-def answer(visit_id: str) -> dict:
-    confirmed = [a for a in applications.of_visit(visit_id) if a.status == "confirmed"]
+def answer(stores: Stores, visit_id: str) -> dict:
+    confirmed = [a for a in applications.of_visit(stores, visit_id) if a.status == "confirmed"]
     return {"visit_id": visit_id,
             "attended": [a.application_id for a in confirmed if a.attended is True],
             "absent": [a.application_id for a in confirmed if a.attended is False],

@@ -20,9 +20,9 @@ from shared.models.events import ApplicationSubmitted, ApplicationWithdrawn
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.services.applications import Actor, LinkActor
-from shared.store import stores
 
 if TYPE_CHECKING:
+    from shared.store import Stores
     from shared.store.answers import Remember
 
 WITHDRAWABLE = ("submitted", "waitlisted", "offered", "confirmed")
@@ -42,12 +42,13 @@ def _check_open(visit: Visit, now: datetime) -> None:
         raise Conflict("applications to this visit are closed")
 
 
-def submit(visit_id: str, body: ApplicationIn, caller: Caller, remember: Remember | None = None) -> Application:
+def submit(stores: Stores, visit_id: str, body: ApplicationIn, caller: Caller,
+           remember: Remember | None = None) -> Application:
     """A member's application for one person to one visit; the organisation is the member's own.
     `remember`: its answer, remembered with it for an Idempotency-Key (shared/store/answers.py)."""
     if not caller.organisation:
         raise Forbidden("your account names no organisation, so you cannot apply; ask the programme team")
-    visit = visits.find(visit_id)
+    visit = visits.find(stores, visit_id)
     now = clock.now()
     _check_open(visit, now)
     application = Application(**body.model_dump(), application_id=uuid.uuid4().hex,
@@ -57,29 +58,30 @@ def submit(visit_id: str, body: ApplicationIn, caller: Caller, remember: Remembe
     event = ApplicationSubmitted(visit_id=visit_id, application_id=application.application_id,
                                  organisation=application.organisation)
     try:
-        stores().applications.submit(application, visit, event, remember)
+        stores.applications.submit(application, visit, event, remember)
     except Conflict:
-        _check_open(visits.find(visit_id), clock.now())  # the visit closed or was cancelled meanwhile: say which
+        # The visit closed or was cancelled meanwhile: say which.
+        _check_open(visits.find(stores, visit_id), clock.now())
         raise  # the email has applied already
     return application
 
 
 # --- reading ----------------------------------------------------------------------------------
 
-def read(application_id: str, caller: Caller) -> Application:
-    application = applications.find(application_id)
+def read(stores: Stores, application_id: str, caller: Caller) -> Application:
+    application = applications.find(stores, application_id)
     applications.authorize(application, caller, action="read", coordinators=True, links=False)
     return application
 
 
-def mine(caller: Caller) -> list[Application]:
+def mine(stores: Stores, caller: Caller) -> list[Application]:
     """Those the caller submitted or is the applicant of."""
-    return applications.of_person(caller.email)
+    return applications.of_person(stores, caller.email)
 
 
-def of_visit(visit_id: str) -> list[Application]:
-    visits.find(visit_id)  # 404 for an unknown visit
-    return applications.of_visit(visit_id)
+def of_visit(stores: Stores, visit_id: str) -> list[Application]:
+    visits.find(stores, visit_id)  # 404 for an unknown visit
+    return applications.of_visit(stores, visit_id)
 
 
 def as_csv(found: list[Application]) -> str:
@@ -102,9 +104,9 @@ def _cell(value: object) -> str:
 
 # --- withdrawing --------------------------------------------------------------------------------
 
-def withdraw(application_id: str, actor: Actor) -> Application:
+def withdraw(stores: Stores, application_id: str, actor: Actor) -> Application:
     """submitted/waitlisted/offered/confirmed → withdrawn (ApplicationWithdrawn); again: no new event."""
-    application = applications.find(application_id)
+    application = applications.find(stores, application_id)
     applications.authorize(application, actor, action="withdraw", coordinators=True)
     for _ in range(3):
         if application.status == "withdrawn":
@@ -115,9 +117,9 @@ def withdraw(application_id: str, actor: Actor) -> Application:
                                      organisation=application.organisation, previous_status=application.status,
                                      withdrawn_by=_withdrawn_by(application, actor))
         try:
-            return stores().applications.withdraw(application, event, WITHDRAWABLE)
+            return stores.applications.withdraw(application, event, WITHDRAWABLE)
         except Conflict:
-            application = applications.find(application_id)  # changed meanwhile: look again
+            application = applications.find(stores, application_id)  # changed meanwhile: look again
     raise Conflict("the application keeps changing; try again")
 
 
@@ -131,11 +133,11 @@ def _withdrawn_by(application: Application, actor: Actor) -> str:
 
 # --- the receipt ----------------------------------------------------------------------------------
 
-def on_submitted(detail: ApplicationSubmitted) -> None:
+def on_submitted(stores: Stores, detail: ApplicationSubmitted) -> None:
     """ApplicationSubmitted → a receipt to the applicant and, if another person, to the member who applied."""
-    application = stores().applications.find(detail.application_id)
+    application = stores.applications.find(detail.application_id)
     try:
-        visit = visits.find(detail.visit_id)
+        visit = visits.find(stores, detail.visit_id)
     except NotFound:
         return
     if application is None or visit.status == "cancelled":
@@ -146,14 +148,15 @@ def on_submitted(detail: ApplicationSubmitted) -> None:
     if application.submitted_by.lower() != application.email.lower():
         member_name = application.submitted_by_name or application.submitted_by
         recipients.append((application.submitted_by, member_name, application.name))
-    pending = [r for r in recipients if not outbound.already_sent(visit.visit_id, "receipt", application.application_id, r[0])]
+    pending = [r for r in recipients if not outbound.already_sent(stores, visit.visit_id, "receipt",
+                                                                  application.application_id, r[0])]
     if not pending:
         return  # don't issue fresh links for receipts that went out already
-    withdraw_link = links.issue(application.application_id, "withdraw", visit)
+    withdraw_link = links.issue(stores, application.application_id, "withdraw", visit)
     for recipient, name, applicant in pending:
         email = outbound.compose(recipient, "receipt", name=name, visit=visit, applicant=applicant,
                                  links={"withdraw": withdraw_link})
-        outbound.send_once(visit_id=visit.visit_id, kind="receipt", occasion=application.application_id,
+        outbound.send_once(stores, visit_id=visit.visit_id, kind="receipt", occasion=application.application_id,
                            recipient=recipient, due_at=application.submitted_at, email=email,
                            application_id=application.application_id)
 

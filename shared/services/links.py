@@ -5,13 +5,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.domain.links import VisitDates, valid_until
 from shared.errors import Conflict, NotFound
 from shared.settings import settings
-from shared.store import stores
 from shared.store.links import StoredLink
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 
 @dataclass(frozen=True)
@@ -27,18 +30,19 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(application_id: str, action: str, visit: VisitDates, *, offer_expires_at: datetime | None = None) -> str:
+def issue(stores: Stores, application_id: str, action: str, visit: VisitDates, *,
+          offer_expires_at: datetime | None = None) -> str:
     """A new link URL for one application and one action; how long it lives is the one rule
     (shared/domain/links.py), from the visit's dates (and the offer's deadline, for confirm/withdraw)."""
     token = secrets.token_urlsafe(24)  # 192 random bits
     expires_at = valid_until(action, visit, clock.now(), offer_expires_at=offer_expires_at)
-    stores().links.add(StoredLink(_digest(token), application_id, action, expires_at))
+    stores.links.add(StoredLink(_digest(token), application_id, action, expires_at))
     return f"{settings().public_base_url.rstrip('/')}/links/{token}"
 
 
-def find(token: str) -> Link | None:
+def find(stores: Stores, token: str) -> Link | None:
     """The link a token stands for, expired or not (None if unknown): to issue a fresh one like it."""
-    stored = stores().links.find(_digest(token)) if token else None
+    stored = stores.links.find(_digest(token)) if token else None
     return None if stored is None else Link(stored.application_id, stored.action, stored.expires_at)
 
 
@@ -50,8 +54,8 @@ class LinkExpired(Conflict):
         self.link = link
 
 
-def resolve(token: str) -> Link:
-    stored = stores().links.find(_digest(token)) if token else None
+def resolve(stores: Stores, token: str) -> Link:
+    stored = stores.links.find(_digest(token)) if token else None
     if stored is None:
         raise NotFound("this link is not known")
     link = Link(stored.application_id, stored.action, stored.expires_at)

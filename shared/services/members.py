@@ -8,10 +8,14 @@ no calendar events: those are the applicant's.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared.models.application import Application
 from shared.models.visit import Visit
 from shared.services import outbound
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 
 def member_of(application: Application) -> tuple[str, str] | None:
@@ -26,7 +30,7 @@ def member_occasion(occasion: str, application: Application) -> str:
     return occasion if application.application_id in occasion else f"{occasion}#{application.application_id}"
 
 
-def tell_member(visit: Visit, application: Application, template: str, *, kind: str, occasion: str,
+def tell_member(stores: Stores, visit: Visit, application: Application, template: str, *, kind: str, occasion: str,
                 due_at: datetime | None = None, **context) -> bool:
     """Send the member's version of `template` (the applicant's name as `applicant`), once; True if sent now."""
     member = member_of(application)
@@ -34,8 +38,8 @@ def tell_member(visit: Visit, application: Application, template: str, *, kind: 
         return False
     address, name = member
     occasion = member_occasion(occasion, application)
-    if outbound.already_sent(visit.visit_id, kind, occasion, address):
+    if outbound.already_sent(stores, visit.visit_id, kind, occasion, address):
         return False
     email = outbound.compose(address, template, name=name, visit=visit, applicant=application.name, **context)
-    return outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=address, email=email,
-                              due_at=due_at, application_id=application.application_id, visit=visit)
+    return outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=address,
+                              email=email, due_at=due_at, application_id=application.application_id, visit=visit)

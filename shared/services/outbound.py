@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shared import clock, mailers
 from shared.domain import erasure
@@ -18,8 +19,10 @@ from shared.models.email import Attachment, Email, Mailer
 from shared.models.visit import Visit
 from shared.services import visits
 from shared.settings import settings
-from shared.store import stores
 from shared.store.sent import NO_ONE, SentRecord
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -44,7 +47,7 @@ def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...
                  attachments=tuple(a for a in attachments if a is not None))
 
 
-def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email: Email,
+def send_once(stores: Stores, *, visit_id: str, kind: str, occasion: str, recipient: str, email: Email,
               due_at: datetime | None = None, application_id: str | None = None,
               visit: Visit | None = None) -> bool:
     """Send `email` unless this (visit, kind, occasion, recipient) was already sent; True if sent now.
@@ -55,10 +58,10 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
     if any(erasure.is_erased_address(address) for address in (recipient, *email.to)):
         return False  # an erased person is never written to again
     now = clock.now()
-    sent = stores().sent
+    sent = stores.sent
     record = SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,
                         due_at=due_at or now, subject=email.subject, application_id=application_id)
-    if not sent.claim(record, visit=visit or _visit(visit_id), stale_before=now - STALE_CLAIM):
+    if not sent.claim(record, visit=visit or _visit(stores, visit_id), stale_before=now - STALE_CLAIM):
         return False
     try:
         message_id = mailer().send(email)
@@ -67,13 +70,13 @@ def send_once(*, visit_id: str, kind: str, occasion: str, recipient: str, email:
         # before the claim would turn stale) must find it free and send, not skip.
         sent.release(record)
         raise
-    _keep_copy(sent.mark_sent(record, sent_at=clock.now(), message_id=message_id), email)
+    _keep_copy(stores, sent.mark_sent(record, sent_at=clock.now(), message_id=message_id), email)
     return True
 
 
-def _visit(visit_id: str) -> Visit | None:
+def _visit(stores: Stores, visit_id: str) -> Visit | None:
     try:
-        return visits.find(visit_id)
+        return visits.find(stores, visit_id)
     except NotFound:
         return None  # an email about a visit gone is still kept the minimum time
 
@@ -83,7 +86,7 @@ def _visit(visit_id: str) -> Visit | None:
 MAX_COPIED_ATTACHMENTS = 200 * 1024
 
 
-def _keep_copy(record: SentRecord, email: Email) -> None:
+def _keep_copy(stores: Stores, record: SentRecord, email: Email) -> None:
     size = sum(len(a.content) for a in email.attachments)
     attachments = [] if size > MAX_COPIED_ATTACHMENTS else [
         {"filename": a.filename, "content_type": a.content_type, "text": a.content} if isinstance(a.content, str)
@@ -93,12 +96,12 @@ def _keep_copy(record: SentRecord, email: Email) -> None:
             "attachments_left_out": bool(email.attachments) and not attachments}
     if record.keep_until is not None:  # the record as marked sent: kept as long as it
         copy["expires_at"] = int(record.keep_until.timestamp())
-    stores().extras.keep_copy(record.visit_id, record.kind, record.occasion, record.recipient, copy)
+    stores.extras.keep_copy(record.visit_id, record.kind, record.occasion, record.recipient, copy)
 
 
-def copy_of(visit_id: str, kind: str, occasion: str, recipient: str) -> Email | None:
+def copy_of(stores: Stores, visit_id: str, kind: str, occasion: str, recipient: str) -> Email | None:
     """The email as it was sent (None if no copy was kept, or its attachments were too large to keep)."""
-    item = stores().extras.copy(visit_id, kind, occasion, recipient)
+    item = stores.extras.copy(visit_id, kind, occasion, recipient)
     if item is None or item.get("attachments_left_out"):
         return None
     attachments = tuple(Attachment(a["filename"], a["content_type"],
@@ -108,20 +111,20 @@ def copy_of(visit_id: str, kind: str, occasion: str, recipient: str) -> Email | 
                  attachments=attachments)
 
 
-def record_skipped(visit_id: str, kind: str, occasion: str, reason: str, *, due_at: datetime | None = None,
-                   visit: Visit | None = None) -> None:
+def record_skipped(stores: Stores, visit_id: str, kind: str, occasion: str, reason: str, *,
+                   due_at: datetime | None = None, visit: Visit | None = None) -> None:
     """A planned communication that went to no one, and why: the timeline shows it `skipped`."""
     now = clock.now()
-    stores().sent.skip(SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=NO_ONE, claimed_at=now,
-                                  due_at=due_at or now, reason=reason), visit=visit or _visit(visit_id))
+    stores.sent.skip(SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=NO_ONE, claimed_at=now,
+                                  due_at=due_at or now, reason=reason), visit=visit or _visit(stores, visit_id))
 
 
-def already_sent(visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
+def already_sent(stores: Stores, visit_id: str, kind: str, occasion: str, recipient: str) -> bool:
     """Checked before composing, so a re-delivered event issues no fresh links."""
-    record = stores().sent.find(visit_id, kind, occasion, recipient)
+    record = stores.sent.find(visit_id, kind, occasion, recipient)
     return bool(record and record.sent_at)
 
 
-def sent_records(visit_id: str) -> list[SentRecord]:
+def sent_records(stores: Stores, visit_id: str) -> list[SentRecord]:
     """What was sent (or claimed) for a visit, for its timeline."""
-    return stores().sent.of_visit(visit_id)
+    return stores.sent.of_visit(visit_id)

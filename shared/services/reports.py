@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.domain import erasure
@@ -34,8 +34,10 @@ from shared.models.learning import HiddenPointIn
 from shared.models.visit import Visit
 from shared.services import alerts, applications, learning, outbound, visits
 from shared.settings import settings
-from shared.store import stores
 from shared.store.reports import HiddenPoint, ReportRecord
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 REPORT_DUE_AFTER = planning.DATE_OFFSETS["report_to_host"]
 IMPACT_DUE_AFTER = planning.DATE_OFFSETS["impact_note"]
@@ -45,40 +47,40 @@ ATTEMPTS = 5
 
 # --- reactions ---------------------------------------------------------------------------------
 
-def on_points_submitted(detail: LearningPointsSubmitted) -> None:
+def on_points_submitted(stores: Stores, detail: LearningPointsSubmitted) -> None:
     """LearningPointsSubmitted: assemble at once when every confirmed visitor has answered."""
-    visit = _live_visit(detail.visit_id)
+    visit = _live_visit(stores, detail.visit_id)
     if visit is None or visit.starts_at is None:
         return
-    confirmed = [a.application_id for a in _confirmed(visit.visit_id)]
-    answered = [aid for aid in confirmed if learning.points_of(aid) is not None]
+    confirmed = [a.application_id for a in _confirmed(stores, visit.visit_id)]
+    answered = [aid for aid in confirmed if learning.points_of(stores, aid) is not None]
     if domain.all_answered(confirmed, answered):
-        assemble(visit.visit_id)
+        assemble(stores, visit.visit_id)
 
 
-def on_report_due(detail: TimerFired) -> None:
+def on_report_due(stores: Stores, detail: TimerFired) -> None:
     """TimerFired report_due (14 days after the visit): assemble with whatever points there are."""
-    visit = _live_visit(detail.visit_id)
+    visit = _live_visit(stores, detail.visit_id)
     if visit is None or visit.starts_at is None or _stale(visit, detail):
         return
-    assemble(visit.visit_id)
+    assemble(stores, visit.visit_id)
 
 
-def on_impact_due(detail: TimerFired) -> None:
+def on_impact_due(stores: Stores, detail: TimerFired) -> None:
     """TimerFired impact_due (six weeks after the visit): the visitors' reflections, to the
     coordinators (all of them) and to each visiting organisation's lead (that organisation's)."""
-    visit = _live_visit(detail.visit_id)
+    visit = _live_visit(stores, detail.visit_id)
     if visit is None or visit.starts_at is None or _stale(visit, detail):
         return
-    confirmed = _confirmed(visit.visit_id)
+    confirmed = _confirmed(stores, visit.visit_id)
     if not confirmed:
-        outbound.record_skipped(visit.visit_id, "impact_note", planning.date_occasion(visit),
+        outbound.record_skipped(stores, visit.visit_id, "impact_note", planning.date_occasion(visit),
                                 "no confirmed visitor came to the visit", due_at=visit.starts_at + IMPACT_DUE_AFTER,
                                 visit=visit)
         return
-    notes = {a.application_id: _impact_of(a) for a in confirmed}
+    notes = {a.application_id: _impact_of(stores, a) for a in confirmed}
     team = settings().programme_team  # the coordinators read the programme team's mailbox, not the sender's
-    _send_impact(visit, team.email, team.name, "coordinators",
+    _send_impact(stores, visit, team.email, team.name, "coordinators",
                  list(notes.values()))
     by_organisation: dict[str, list[Application]] = {}
     for application in confirmed:
@@ -87,39 +89,39 @@ def on_impact_due(detail: TimerFired) -> None:
         own = [notes[a.application_id] for a in members]
         for lead in dict.fromkeys(a.submitted_by.lower() for a in members):
             name = next((a.name for a in members if a.email.lower() == lead), "colleague")
-            _send_impact(visit, lead, name, "lead", own)
+            _send_impact(stores, visit, lead, name, "lead", own)
 
 
 # --- assembly ----------------------------------------------------------------------------------
 
-def assemble(visit_id: str) -> None:
+def assemble(stores: Stores, visit_id: str) -> None:
     """Assemble, publish and deliver the visit's report; any number of calls, one report and one email."""
-    visit = visits.find(visit_id)
-    claim = stores().reports.claim(visit_id, occasion=planning.date_occasion(visit), claimed_at=clock.now(),
+    visit = visits.find(stores, visit_id)
+    claim = stores.reports.claim(visit_id, occasion=planning.date_occasion(visit), claimed_at=clock.now(),
                                    visit=visit)
     if not claim.published:
-        _complete(visit, claim)
-    _deliver(visit, claim.occasion or planning.date_occasion(visit))
+        _complete(stores, visit, claim)
+    _deliver(stores, visit, claim.occasion or planning.date_occasion(visit))
 
 
-def _complete(visit: Visit, claim: ReportRecord) -> None:
-    snapshot = _snapshot(visit, assembled_at=claim.claimed_at)
-    keys = _store(visit.visit_id, 1, snapshot, _hidden(visit.visit_id))
+def _complete(stores: Stores, visit: Visit, claim: ReportRecord) -> None:
+    snapshot = _snapshot(stores, visit, assembled_at=claim.claimed_at)
+    keys = _store(stores, visit.visit_id, 1, snapshot, _hidden(stores, visit.visit_id))
     # False when another run published the same snapshot first.
-    stores().reports.publish(visit.visit_id, documents=keys, assembled_at=snapshot.assembled_at,
+    stores.reports.publish(visit.visit_id, documents=keys, assembled_at=snapshot.assembled_at,
                              published_at=clock.now(), visitors=len(snapshot.visitors),
                              organisations=len(domain.organisations(snapshot)),
                              event=ReportPublished(visit_id=visit.visit_id, report_key=keys["report_html"]))
 
 
-def _snapshot(visit: Visit, assembled_at: datetime) -> domain.Report:
-    confirmed = _confirmed(visit.visit_id)
+def _snapshot(stores: Stores, visit: Visit, assembled_at: datetime) -> domain.Report:
+    confirmed = _confirmed(stores, visit.visit_id)
     visitors = [domain.Visitor(application_id=a.application_id, name=a.name, email=a.email,
                                organisation=a.organisation, role=a.role, job_title=a.job_title,
                                questions=list(a.questions)) for a in confirmed]
     contributions = []
     for application in confirmed:
-        sent = learning.points_of(application.application_id)
+        sent = learning.points_of(stores, application.application_id)
         if sent is not None:
             contributions.append(domain.Contribution(
                 application_id=application.application_id, points=sent.points, will_adopt=sent.will_adopt,
@@ -131,7 +133,8 @@ def _snapshot(visit: Visit, assembled_at: datetime) -> domain.Report:
     return domain.assemble(report_visit, visitors, contributions, assembled_at)
 
 
-def _store(visit_id: str, version: int, snapshot: domain.Report, hidden: list[domain.HiddenPoint]) -> dict:
+def _store(stores: Stores, visit_id: str, version: int, snapshot: domain.Report,
+           hidden: list[domain.HiddenPoint]) -> dict:
     """Write every document of one publication under reports/{vid}/v{version}/; their keys."""
     prefix = f"reports/{visit_id}/v{version}"
     html, text = domain.render_host_report(snapshot)
@@ -146,58 +149,58 @@ def _store(visit_id: str, version: int, snapshot: domain.Report, hidden: list[do
     keys = {}
     for name, (filename, content, content_type) in files.items():
         keys[name] = f"{prefix}/{filename}"
-        stores().documents.put(keys[name], content, content_type)
+        stores.documents.put(keys[name], content, content_type)
     return keys
 
 
-def _deliver(visit: Visit, occasion: str) -> None:
+def _deliver(stores: Stores, visit: Visit, occasion: str) -> None:
     """The host's email (once): the report in the body, the printable report attached."""
     recipient = visit.host.contact_email
-    if outbound.already_sent(visit.visit_id, HOST_KIND, occasion, recipient):
+    if outbound.already_sent(stores, visit.visit_id, HOST_KIND, occasion, recipient):
         return
-    item = _published(visit.visit_id)
-    snapshot = _load(item)
+    item = _published(stores, visit.visit_id)
+    snapshot = _load(stores, item)
     points = domain.all_points(snapshot)
     due_at = min(clock.now(), visit.starts_at + REPORT_DUE_AFTER) if visit.starts_at else clock.now()
     if not points:
         # Nothing to tell the host: no report goes; the programme team hears why instead.
-        alerts.empty_report(visit, len(snapshot.visitors), occasion)
-        outbound.record_skipped(visit.visit_id, HOST_KIND, occasion, "no visitor sent learning points",
+        alerts.empty_report(stores, visit, len(snapshot.visitors), occasion)
+        outbound.record_skipped(stores, visit.visit_id, HOST_KIND, occasion, "no visitor sent learning points",
                                 due_at=due_at, visit=visit)
         return
-    printable = stores().documents.get(item.documents["report_html"])
+    printable = stores.documents.get(item.documents["report_html"])
     attachment = Attachment("report.html", "text/html", printable.content.decode("utf-8")) if printable else None
     email = outbound.compose(
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
         visitor_count=len(snapshot.visitors), organisation_count=len(domain.organisations(snapshot)),
         answered=len(domain.contributors(snapshot)), points=points, adoptions=domain.adoptions(snapshot))
-    outbound.send_once(visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
+    outbound.send_once(stores, visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)
 
 
 # --- reading -----------------------------------------------------------------------------------
 
-def full_report(visit_id: str) -> dict:
+def full_report(stores: Stores, visit_id: str) -> dict:
     """The coordinators' report: everything, attributed, and the keys of the stored documents."""
-    visits.find(visit_id)
-    item = _published(visit_id)
-    view = domain.coordinator_view(_load(item), _hidden(visit_id))
+    visits.find(stores, visit_id)
+    item = _published(stores, visit_id)
+    view = domain.coordinator_view(_load(stores, item), _hidden(stores, visit_id))
     return {"visit_id": visit_id, **view, "version": item.doc_version, "published_at": clock.iso(item.published_at),
             "documents": item.documents}
 
 
-def public_summary(visit_id: str) -> dict:
+def public_summary(stores: Stores, visit_id: str) -> dict:
     """The published summary (no names, no emails): 404 before the report is assembled."""
-    item = _published(visit_id)
-    stored = stores().documents.get(item.documents["summary_json"])
+    item = _published(stores, visit_id)
+    stored = stores.documents.get(item.documents["summary_json"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
     return {**json.loads(stored.content), "published_at": clock.iso(item.published_at)}
 
 
-def public_summary_html(visit_id: str) -> str:
-    item = _published(visit_id)
-    stored = stores().documents.get(item.documents["summary_html"])
+def public_summary_html(stores: Stores, visit_id: str) -> str:
+    item = _published(stores, visit_id)
+    stored = stores.documents.get(item.documents["summary_html"])
     if stored is None:
         raise NotFound(f"no published summary for visit {visit_id}")
     return stored.content.decode("utf-8")
@@ -214,56 +217,57 @@ class Hidden:
     republished: bool
 
 
-def hide_point(visit_id: str, request: HiddenPointIn) -> Hidden:
+def hide_point(stores: Stores, visit_id: str, request: HiddenPointIn) -> Hidden:
     """Keep one learning point out of the published summary; re-publish if already published."""
-    visits.find(visit_id)
+    visits.find(stores, visit_id)
     try:
-        application = applications.find(request.application_id)
+        application = applications.find(stores, request.application_id)
     except NotFound:
         application = None
     if application is None or application.visit_id != visit_id:
         raise Invalid({"application_id": "not an application of this visit"})
-    item = stores().reports.find(visit_id)
+    item = stores.reports.find(visit_id)
     if item is not None and item.published:
-        points = domain.points_of(_load(item), request.application_id)
+        points = domain.points_of(_load(stores, item), request.application_id)
     else:
-        stored = learning.points_of(request.application_id)
+        stored = learning.points_of(stores, request.application_id)
         points = stored.points if stored else None
     if not points:
         raise Invalid({"application_id": "no learning points from this application"})
     if request.index >= len(points):
         raise Invalid({"index": f"this application sent {len(points)} point(s): index 0 to {len(points) - 1}"})
-    changed = _add_hidden(visit_id, domain.HiddenPoint(request.application_id, request.index, points[request.index]))
-    republished = changed and _republish(visit_id)
-    return Hidden(visit_id, _hidden(visit_id), republished)
+    changed = _add_hidden(stores, visit_id, domain.HiddenPoint(request.application_id, request.index,
+                                                               points[request.index]))
+    republished = changed and _republish(stores, visit_id)
+    return Hidden(visit_id, _hidden(stores, visit_id), republished)
 
 
-def _add_hidden(visit_id: str, point: domain.HiddenPoint) -> bool:
+def _add_hidden(stores: Stores, visit_id: str, point: domain.HiddenPoint) -> bool:
     """Record the hidden point; False when it was hidden already."""
     entry = HiddenPoint(application_id=point.application_id, index=point.index, text=point.text)
-    visit = visits.find(visit_id)
+    visit = visits.find(stores, visit_id)
     for _ in range(ATTEMPTS):
-        current = stores().reports.hidden(visit_id)
+        current = stores.reports.hidden(visit_id)
         if entry in current.points:
             return False
         event = SummaryPointHidden(visit_id=visit_id, application_id=point.application_id, index=point.index)
         try:
-            stores().reports.save_hidden(current.model_copy(update={"points": [*current.points, entry]}), visit, event)
+            stores.reports.save_hidden(current.model_copy(update={"points": [*current.points, entry]}), visit, event)
             return True
         except Conflict:
             continue
     raise Conflict("the hidden points keep changing; try again")
 
 
-def _republish(visit_id: str) -> bool:
+def _republish(stores: Stores, visit_id: str) -> bool:
     """A new version of the published documents with the current hidden points; False before assembly."""
     for _ in range(ATTEMPTS):
-        item = stores().reports.find(visit_id)
+        item = stores.reports.find(visit_id)
         if item is None or not item.published:
             return False
         version = item.doc_version
-        keys = _store(visit_id, version + 1, _load(item), _hidden(visit_id))
-        if stores().reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
+        keys = _store(stores, visit_id, version + 1, _load(stores, item), _hidden(stores, visit_id))
+        if stores.reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
                                       event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
             return True
         # published meanwhile: publish again, with every hidden point
@@ -272,32 +276,32 @@ def _republish(visit_id: str) -> bool:
 
 # --- erasing a visitor -------------------------------------------------------------------------
 
-def forget(visit_id: str, application_ids: list[str]) -> bool:
+def forget(stores: Stores, visit_id: str, application_ids: list[str]) -> bool:
     """An erased person's visitor entry leaves the visit's report: the documents are published
     again from the scrubbed snapshot (their learning points stay, unattributed) and the earlier
     version's documents, which named them, are deleted. False when there is no report yet or it
     never named them."""
     for _ in range(ATTEMPTS):
-        item = stores().reports.find(visit_id)
+        item = stores.reports.find(visit_id)
         if item is None or not item.published:
             return False
-        scrubbed, changed = erasure.scrub_report(json.loads(_load(item).model_dump_json()), application_ids)
+        scrubbed, changed = erasure.scrub_report(json.loads(_load(stores, item).model_dump_json()), application_ids)
         if not changed:
             return False
         version, old = item.doc_version, dict(item.documents)
-        keys = _store(visit_id, version + 1, domain.Report.model_validate(scrubbed), _hidden(visit_id))
-        if stores().reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
+        keys = _store(stores, visit_id, version + 1, domain.Report.model_validate(scrubbed), _hidden(stores, visit_id))
+        if stores.reports.republish(visit_id, from_version=version, documents=keys, published_at=clock.now(),
                                       event=ReportPublished(visit_id=visit_id, report_key=keys["report_html"])):
-            stores().documents.delete(sorted(set(old.values()) - set(keys.values())))
+            stores.documents.delete(sorted(set(old.values()) - set(keys.values())))
             return True
     raise Conflict("the report keeps changing; try again")
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _live_visit(visit_id: str) -> Visit | None:
+def _live_visit(stores: Stores, visit_id: str) -> Visit | None:
     try:
-        visit = visits.find(visit_id)
+        visit = visits.find(stores, visit_id)
     except NotFound:
         return None
     return None if visit.status == "cancelled" else visit
@@ -309,44 +313,44 @@ def _stale(visit: Visit, detail: TimerFired) -> bool:
     return occasion is not None and occasion != planning.date_occasion(visit)
 
 
-def _confirmed(visit_id: str) -> list[Application]:
+def _confirmed(stores: Stores, visit_id: str) -> list[Application]:
     """The visitors who count: confirmed and not recorded absent."""
-    return [a for a in applications.of_visit(visit_id) if a.counts_as_visitor]
+    return [a for a in applications.of_visit(stores, visit_id) if a.counts_as_visitor]
 
 
-def _published(visit_id: str) -> ReportRecord:
-    item = stores().reports.find(visit_id)
+def _published(stores: Stores, visit_id: str) -> ReportRecord:
+    item = stores.reports.find(visit_id)
     if item is None or not item.published:
         raise NotFound(f"the report of visit {visit_id} is not assembled yet")
     return item
 
 
-def _load(item: ReportRecord) -> domain.Report:
-    stored = stores().documents.get(item.documents["report_json"])
+def _load(stores: Stores, item: ReportRecord) -> domain.Report:
+    stored = stores.documents.get(item.documents["report_json"])
     if stored is None:
         raise NotFound(f"the report document {item.documents['report_json']} is missing")
     return domain.Report.model_validate_json(stored.content)
 
 
-def _hidden(visit_id: str) -> list[domain.HiddenPoint]:
-    return [domain.HiddenPoint(h.application_id, h.index, h.text) for h in stores().reports.hidden(visit_id).points]
+def _hidden(stores: Stores, visit_id: str) -> list[domain.HiddenPoint]:
+    return [domain.HiddenPoint(h.application_id, h.index, h.text) for h in stores.reports.hidden(visit_id).points]
 
 
-def _impact_of(application: Application) -> dict:
+def _impact_of(stores: Stores, application: Application) -> dict:
     """One visitor's reflections (by week) and what they said they would adopt, unattributed."""
-    reflections = stores().learning.reflections_of(application.application_id)
-    points = learning.points_of(application.application_id)
+    reflections = stores.learning.reflections_of(application.application_id)
+    points = learning.points_of(stores, application.application_id)
     return {"reflections": [f"Week {r.week}: {r.text}" for r in reflections if r.text],
             "adoption": points.will_adopt if points else None}
 
 
-def _send_impact(visit: Visit, recipient: str, name: str, audience: str, notes: list[dict]) -> None:
+def _send_impact(stores: Stores, visit: Visit, recipient: str, name: str, audience: str, notes: list[dict]) -> None:
     occasion = planning.date_occasion(visit)
-    if outbound.already_sent(visit.visit_id, IMPACT_KIND, occasion, recipient):
+    if outbound.already_sent(stores, visit.visit_id, IMPACT_KIND, occasion, recipient):
         return
     email = outbound.compose(recipient, IMPACT_KIND, name=name, visit=visit, audience=audience,
                              reflections=[r for n in notes for r in n["reflections"]],
                              adoptions=[n["adoption"] for n in notes if n["adoption"]])
     due_at = min(clock.now(), visit.starts_at + IMPACT_DUE_AFTER) if visit.starts_at else clock.now()
-    outbound.send_once(visit_id=visit.visit_id, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
+    outbound.send_once(stores, visit_id=visit.visit_id, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.domain import plan as planning
@@ -19,7 +20,9 @@ from shared.models.email import Email
 from shared.models.visit import Visit
 from shared.services import applications, links, outbound, visits
 from shared.domain.links import FOLLOW_UP as LINK_WINDOW
-from shared.store import stores
+
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
 RESEND, REISSUE = "resend", "links_reissued"
 LINK_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+/links/([A-Za-z0-9_\-]{16,})")
@@ -27,47 +30,47 @@ LINK_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+/links/([A-Za-z0-9_\-]{16,})")
 
 # --- resending ---------------------------------------------------------------------------------
 
-def resend(visit_id: str, kind: str, occasion: str, to: str) -> tuple[int, dict]:
+def resend(stores: Stores, visit_id: str, kind: str, occasion: str, to: str) -> tuple[int, dict]:
     """Send the email (kind, occasion) to `to` again, with fresh links; 404 if it was never sent to them."""
-    visits.find(visit_id)
-    record = stores().sent.find(visit_id, kind, occasion, to)
+    visits.find(stores, visit_id)
+    record = stores.sent.find(visit_id, kind, occasion, to)
     if record is None or not record.sent_at:
         raise NotFound(f"no {kind} email ({occasion}) was sent to {to} for this visit")
-    copy = outbound.copy_of(visit_id, kind, occasion, to) or _rebuilt(visit_id, kind, occasion, record)
+    copy = outbound.copy_of(stores, visit_id, kind, occasion, to) or _rebuilt(stores, visit_id, kind, occasion, record)
     if copy is None:
         raise Conflict("no copy of this email was kept (it was sent before copies were, or its attachments were "
                        "too large to keep), so it cannot be resent")
-    refreshed, count = _fresh_links(copy)
-    resends = [r for r in stores().sent.of_visit(visit_id, kind=RESEND, occasion_prefix=f"{kind}#{occasion}#")
+    refreshed, count = _fresh_links(stores, copy)
+    resends = [r for r in stores.sent.of_visit(visit_id, kind=RESEND, occasion_prefix=f"{kind}#{occasion}#")
                if r.recipient.lower() == to.lower()]
     again = f"{kind}#{occasion}#{len(resends) + 1}"
-    outbound.send_once(visit_id=visit_id, kind=RESEND, occasion=again, recipient=to, email=refreshed,
+    outbound.send_once(stores, visit_id=visit_id, kind=RESEND, occasion=again, recipient=to, email=refreshed,
                        application_id=record.application_id)
     return 200, {"visit_id": visit_id, "kind": kind, "occasion": occasion, "to": to.lower(),
                  "resend_occasion": again, "fresh_links": count, "resent_at": clock.iso(clock.now())}
 
 
-def _rebuilt(visit_id: str, kind: str, occasion: str, record) -> Email | None:
+def _rebuilt(stores: Stores, visit_id: str, kind: str, occasion: str, record) -> Email | None:
     """The background material is kept in the bucket, not in the copy: it is composed again from there."""
     if kind != "background_material" or not record.application_id:
         return None
     from shared.services import preparation
 
     only = occasion.split("#")[1] if occasion.startswith("material#") else None
-    return preparation.background_material(visits.find(visit_id), applications.find(record.application_id),
-                                           only=only)
+    visit, application = visits.find(stores, visit_id), applications.find(stores, record.application_id)
+    return preparation.background_material(stores, visit, application, only=only)
 
 
-def _fresh_links(email: Email) -> tuple[Email, int]:
+def _fresh_links(stores: Stores, email: Email) -> tuple[Email, int]:
     """The email with each link replaced by a fresh one (same application, action and deadline)."""
     urls = dict.fromkeys(m.group(0) for m in LINK_IN_TEXT.finditer(email.text + "\n" + email.html))
     text, html = email.text, email.html
     for url in urls:
-        link = links.find(url.rsplit("/links/", 1)[1])
+        link = links.find(stores, url.rsplit("/links/", 1)[1])
         if link is None:
             continue
-        application = applications.find(link.application_id)
-        fresh = links.issue(link.application_id, link.action, visits.find(application.visit_id),
+        application = applications.find(stores, link.application_id)
+        fresh = links.issue(stores, link.application_id, link.action, visits.find(stores, application.visit_id),
                             offer_expires_at=application.offer_expires_at)
         text, html = text.replace(url, fresh), html.replace(url, fresh)
     return Email(to=email.to, subject=email.subject, text=text, html=html, attachments=email.attachments), len(urls)
@@ -75,29 +78,29 @@ def _fresh_links(email: Email) -> tuple[Email, int]:
 
 # --- reissuing a visitor's links --------------------------------------------------------------
 
-def reissue(application_id: str) -> tuple[int, dict]:
+def reissue(stores: Stores, application_id: str) -> tuple[int, dict]:
     """Email the applicant a fresh link for each action open to them now; 409 if none is."""
-    application = applications.find(application_id)
-    visit = visits.find(application.visit_id)
+    application = applications.find(stores, application_id)
+    visit = visits.find(stores, application.visit_id)
     if visit.status == "cancelled":
         raise Conflict("the visit is cancelled")
     if application.status in GONE:
         raise Conflict(f"the application is {application.status}: no action is open to it")
     now = clock.now()
-    open_actions = _open_actions(visit, application, now)
+    open_actions = _open_actions(stores, visit, application, now)
     if not open_actions:
         raise Conflict("no action is open to this application now")
-    fresh = {action: links.issue(application_id, action, visit, offer_expires_at=application.offer_expires_at)
+    fresh = {action: links.issue(stores, application_id, action, visit, offer_expires_at=application.offer_expires_at)
              for action in open_actions}
     occasion = f"{application_id}#{clock.iso(now)}"
     email = outbound.compose(application.email, REISSUE, name=application.name, visit=visit, links=fresh)
-    outbound.send_once(visit_id=visit.visit_id, kind=REISSUE, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit_id=visit.visit_id, kind=REISSUE, occasion=occasion, recipient=application.email,
                        email=email, application_id=application_id)
     return 200, {"application_id": application_id, "to": application.email.lower(), "actions": list(fresh),
                  "reissued_at": clock.iso(now)}
 
 
-def _open_actions(visit: Visit, application: Application, now: datetime) -> dict[str, datetime]:
+def _open_actions(stores: Stores, visit: Visit, application: Application, now: datetime) -> dict[str, datetime]:
     """action -> until when, for what the applicant may still do."""
     actions: dict[str, datetime] = {}
     started = visit.starts_at is not None and now >= visit.starts_at
@@ -111,7 +114,7 @@ def _open_actions(visit: Visit, application: Application, now: datetime) -> dict
         actions["prep_call"] = until or now + timedelta(days=365)
     if application.counts_as_visitor and started and visit.starts_at is not None:
         deadline = visit.starts_at + planning.DATE_OFFSETS["report_to_host"]
-        if now < deadline and stores().reports.find(visit.visit_id) is None:
+        if now < deadline and stores.reports.find(visit.visit_id) is None:
             actions["learning_points"] = deadline
         until = visit.starts_at + LINK_WINDOW
         if now < until:

@@ -10,6 +10,7 @@ the confirmation) with the visit's event, and the host is told if the visitors' 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.errors import Conflict, Invalid, NotFound
@@ -20,20 +21,22 @@ from shared.models.visit import Visit
 from shared.models.year import SubstituteIn
 from shared.services import applications, links, offers, outbound, preparation, visits
 from shared.services.applications import Actor
-from shared.store import stores
 from shared.store.timers import Timer
 from shared.services.invitations import visit_invitation
 from shared.domain.plan import attends_call, call_occasion
 
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
 
-def substitute(application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
+
+def substitute(stores: Stores, application_id: str, body: dict, actor: Actor) -> tuple[int, dict]:
     """201 the colleague's application holding the old one's place; 409 if it holds none or the visit started."""
-    old = applications.find(application_id)
+    old = applications.find(stores, application_id)
     applications.authorize(old, actor, action="substitute", applicant=False, coordinators=True, links=False)
     request = parse_body(SubstituteIn, body)
     if request.email.strip().lower() == old.email.lower():
         raise Invalid({"email": "the colleague taking the place must be someone else"})
-    visit = visits.find(old.visit_id)
+    visit = visits.find(stores, old.visit_id)
     now = clock.now()
     if visit.status == "cancelled":
         raise Conflict("the visit is cancelled")
@@ -54,9 +57,9 @@ def substitute(application_id: str, body: dict, actor: Actor) -> tuple[int, dict
     if new.status == "offered" and new.offer_expires_at is not None:
         # The timer first: if the write then fails, the timer finds nothing to expire.
         stamp = clock.iso(new.offer_expires_at)
-        stores().timers.schedule(Timer("offer_expiry", new.offer_expires_at, f"expiry#{new.application_id}#{stamp}",
+        stores.timers.schedule(Timer("offer_expiry", new.offer_expires_at, f"expiry#{new.application_id}#{stamp}",
                                        {"visit_id": visit.visit_id, "application_id": new.application_id}))
-    stores().applications.substitute(
+    stores.applications.substitute(
         old, new, visit,
         ApplicationSubstituted(visit_id=visit.visit_id, application_id=old.application_id,
                                organisation=old.organisation, substitute_id=new.application_id,
@@ -68,13 +71,13 @@ def substitute(application_id: str, body: dict, actor: Actor) -> tuple[int, dict
 
 # --- the new holder is told ----------------------------------------------------------------------
 
-def on_substitute_took_place(detail: SubstituteTookPlace) -> None:
+def on_substitute_took_place(stores: Stores, detail: SubstituteTookPlace) -> None:
     """SubstituteTookPlace → the colleague's email: the offer (confirm by ...) or the confirmed place, with
     the visit's calendar event; a confirmed place also brings the preparation call's invitation."""
     try:
-        visit = visits.find(detail.visit_id)
-        application = applications.find(detail.application_id)
-        old = applications.find(detail.replaces)
+        visit = visits.find(stores, detail.visit_id)
+        application = applications.find(stores, detail.application_id)
+        old = applications.find(stores, detail.replaces)
     except NotFound:
         return
     if visit.status == "cancelled" or application.status not in HOLDING:
@@ -83,26 +86,27 @@ def on_substitute_took_place(detail: SubstituteTookPlace) -> None:
         if application.offer_expires_at is None:
             return
         kind, occasion = "offer", f"{application.application_id}#{clock.iso(application.offer_expires_at)}"
-        offers.plan_reminder(visit, application)  # recalled 2 days before it lapses, as any offer
+        offers.plan_reminder(stores, visit, application)  # recalled 2 days before it lapses, as any offer
     else:
         kind, occasion = "substitute_place", application.application_id
-    if not outbound.already_sent(visit.visit_id, kind, occasion, application.email):
-        action_links = {"withdraw": _withdraw_link(visit, application)}
+    if not outbound.already_sent(stores, visit.visit_id, kind, occasion, application.email):
+        action_links = {"withdraw": _withdraw_link(stores, visit, application)}
         if application.status == "offered":
-            action_links = {"confirm": links.issue(application.application_id, "confirm", visit,
+            action_links = {"confirm": links.issue(stores, application.application_id, "confirm", visit,
                                                    offer_expires_at=application.offer_expires_at), **action_links}
         email = outbound.compose(application.email, "substitute_place", (visit_invitation(visit, application),),
                                  name=application.name, visit=visit, status=application.status,
                                  colleague=old.name, confirm_by=application.offer_expires_at, links=action_links,
                                  call_invite=attends_call(application) and visit.prep_call_at is not None
                                  and visit.prep_call_at > clock.now())
-        outbound.send_once(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+        outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
                            email=email, application_id=application.application_id)
     if application.status == "confirmed" and attends_call(application) \
             and (visit.prep_call_at is None or visit.prep_call_at > clock.now()):
         # The call's invitation, unless they cannot join it or it is already over.
-        preparation.send_call_invitation(visit, application, call_occasion(visit))
+        preparation.send_call_invitation(stores, visit, application, call_occasion(visit))
 
 
-def _withdraw_link(visit: Visit, application: Application) -> str:
-    return links.issue(application.application_id, "withdraw", visit, offer_expires_at=application.offer_expires_at)
+def _withdraw_link(stores: Stores, visit: Visit, application: Application) -> str:
+    return links.issue(stores, application.application_id, "withdraw", visit,
+                       offer_expires_at=application.offer_expires_at)

@@ -6,6 +6,7 @@ recorded then, or its time had passed before it could be planned); `planned` (st
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from shared import clock
 from shared.domain import plan as planning
@@ -13,20 +14,23 @@ from shared.services import applications, offers, outbound, visits
 from shared.services.reminders import recipients
 from shared.settings import settings
 
+if TYPE_CHECKING:  # the stores come from the entry; only their type is needed here
+    from shared.store import Stores
+
 # Timers fire from an hourly sweep: an item due less than this ago may still be on its way.
 PLANNING_SLACK = timedelta(hours=2)
 PASSED = "its time had passed before it was planned (the date was set or moved after it)"
 
 
-def timeline(visit_id: str) -> dict:
+def timeline(stores: Stores, visit_id: str) -> dict:
     """{"items": [{"kind", "due_at", "occasion", "status", "sent_at"?, "reason"?, "to"}]} in due order.
 
     Sent records are grouped per (kind, occasion): one item per communication, with every
     recipient it went to. A planned item not sent yet shows whom it would go to now.
     """
-    visit = visits.find(visit_id)
+    visit = visits.find(stores, visit_id)
     sent: dict[tuple[str, str], dict] = {}
-    for record in outbound.sent_records(visit_id):
+    for record in outbound.sent_records(stores, visit_id):
         due_at = clock.iso(record.due_at)
         group = sent.setdefault((record.kind, record.occasion), {
             "kind": record.kind, "occasion": record.occasion, "due_at": due_at, "to": [], "_sent": []})
@@ -47,7 +51,7 @@ def timeline(visit_id: str) -> dict:
         else:
             group["status"] = "planned"  # claimed: being sent
         items.append(group)
-    apps = applications.of_visit(visit_id)
+    apps = applications.of_visit(stores, visit_id)
     now = clock.now()
     sent_kinds = {kind for kind, _ in sent}
     for item in planning.plan(visit):
@@ -56,7 +60,7 @@ def timeline(visit_id: str) -> dict:
         if item.timer_kind != planning.COMMUNICATION and item.kind in sent_kinds:
             continue  # the reports function sends these once per visit, under its own occasion
         entry = {"kind": item.kind, "occasion": item.occasion, "due_at": clock.iso(item.due_at),
-                 "to": _planned_recipients(visit, item.kind, apps), "status": "planned"}
+                 "to": _planned_recipients(stores, visit, item.kind, apps), "status": "planned"}
         if item.due_at < now - PLANNING_SLACK:
             # Its time passed with no record of it: it was already past when the date was set or moved.
             entry.update(status="skipped", reason=PASSED, to=[])
@@ -80,7 +84,7 @@ def _offer_reminders(apps, now, sent: dict) -> list[dict]:
     return items
 
 
-def _planned_recipients(visit, kind: str, apps) -> list[str]:
+def _planned_recipients(stores: Stores, visit, kind: str, apps) -> list[str]:
     who = planning.AUDIENCE.get(kind)
     if who == "host":
         return [visit.host.contact_email.lower()]
@@ -91,4 +95,4 @@ def _planned_recipients(visit, kind: str, apps) -> list[str]:
         return [team, *dict.fromkeys(a.submitted_by.lower() for a in confirmed)] if confirmed else []
     if who == "none":
         return []
-    return [a.email.lower() for a in recipients(visit, kind, apps)]
+    return [a.email.lower() for a in recipients(stores, visit, kind, apps)]

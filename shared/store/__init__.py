@@ -2,9 +2,10 @@
 
 A store owns its items' key formats and index names, the mapping between item and model,
 how long what it writes is kept (`shared/domain/retention.py`), the event written on the
-changed item itself, and turning a failed condition into `Conflict`. Services reach their
-stores through `stores()`: the DynamoDB ones, built on first use (a Lambda's entry pays for
-nothing it does not touch), unless a test or tool chose others with `use(...)`.
+changed item itself, and turning a failed condition into `Conflict`. Services are given their
+stores (`stores: Stores`, their first parameter) and never look them up: the entries (the routes,
+the consumers' dispatch, the link actions, the sweep) get them from `stores()`, the DynamoDB ones
+built on first use (a Lambda's entry pays for nothing it does not touch), and pass them in.
 
 The in-memory stores honour the same conditions and all-or-nothing operations (one lock over
 one `Memory`) and record the events they write in order, as the table's stream would; one
@@ -94,15 +95,17 @@ def in_memory(memory: Memory | None = None, retention: timedelta | None = None) 
                   memory=memory)
 
 
-_chosen: Stores | None = None
+# The entries' one seam: tests that call a Lambda handler (its routes and consumer) over in-memory
+# stores choose them here, since a handler is built at import and takes no arguments of ours.
+_at_entries: Stores | None = None
 
 
 def stores() -> Stores:
-    """The stores in use: DynamoDB's unless others were chosen."""
-    return _chosen or dynamodb()
+    """The stores an entry passes to the services: DynamoDB's, unless `use_at_entries` chose others."""
+    return _at_entries or dynamodb()
 
 
-def use(chosen: Stores | None) -> None:
-    """Choose the stores (tests: `use(in_memory())`; None: back to DynamoDB)."""
-    global _chosen
-    _chosen = chosen
+def use_at_entries(chosen: Stores | None) -> None:
+    """Make the entries pass `chosen` (handler-level tests: `use_at_entries(in_memory())`; None: DynamoDB's)."""
+    global _at_entries
+    _at_entries = chosen

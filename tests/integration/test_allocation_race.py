@@ -20,6 +20,7 @@ from shared.models.application import Application
 from shared.models.events import ApplicationWithdrawn
 from shared.models.visit import VisitFields
 from shared.services import applications, outbound, visits
+from shared.store import dynamodb
 from shared.store import applications as application_items
 from tests.conftest import TEST_ENV
 
@@ -48,7 +49,7 @@ class World:
             "host": {"organisation": "Lancashire Constabulary", "contact_name": "Pat Host",
                      "contact_email": "pat@lancs.example"},
             "venue": "Hutton HQ", "starts_at": STARTS, "capacity": 9, "applications_close_at": NOW, **changes}
-        return visits.create(VisitFields.model_validate(fields)).visit_id
+        return visits.create(dynamodb(), VisitFields.model_validate(fields)).visit_id
 
     def apply(self, visit_id: str, organisation: str, count: int = 1) -> list[Application]:
         made = []
@@ -66,7 +67,7 @@ class World:
         return made
 
     def status(self, application: Application) -> str:
-        return applications.find(application.application_id).status
+        return applications.find(dynamodb(), application.application_id).status
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(
     applied = world.apply(visit_id, "Kent Police", 5) + world.apply(visit_id, "Essex Police", 4) \
         + world.apply(visit_id, "Durham Constabulary", 3)
     world.at(NOW + timedelta(hours=1))
-    allocation.run(visit_id)
+    allocation.run(dynamodb(), visit_id)
     offered = [a for a in applied if world.status(a) == "offered"]
     assert len(offered) == 6
     errors: list[BaseException] = []
@@ -117,25 +118,25 @@ def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(
         return Caller(application.email, application.name, application.organisation, frozenset())
 
     def confirm(application):
-        offers.confirm(application.application_id, as_applicant(application))
+        offers.confirm(dynamodb(), application.application_id, as_applicant(application))
 
     def withdraw(application):
         for _ in range(10):   # as the intake service would: read, write conditionally, read again if it lost
-            current = applications.find(application.application_id)
+            current = applications.find(dynamodb(), application.application_id)
             try:
-                applications.change(current, None, from_status=("offered", "confirmed"), status="withdrawn")
+                applications.change(dynamodb(), current, None, from_status=("offered", "confirmed"), status="withdrawn")
                 break
             except Conflict:
                 continue
-        offers.on_withdrawn(ApplicationWithdrawn(visit_id=visit_id, application_id=current.application_id,
+        offers.on_withdrawn(dynamodb(), ApplicationWithdrawn(visit_id=visit_id, application_id=current.application_id,
                                                  organisation=current.organisation, previous_status=current.status))
 
     def allocate():
-        allocation.run(visit_id)
+        allocation.run(dynamodb(), visit_id)
 
     def watch():
         for _ in range(20):
-            peak["held"] = max(peak["held"], applications.places_held(visit_id))
+            peak["held"] = max(peak["held"], applications.places_held(dynamodb(), visit_id))
 
     jobs = [(confirm, offered[0]), (confirm, offered[1]), (withdraw, offered[2]), (withdraw, offered[3]),
             (confirm, offered[2]), (allocate, None), (allocate, None), (watch, None)]
@@ -156,8 +157,8 @@ def test_racing_confirmations_withdrawals_and_allocations_never_exceed_capacity(
         thread.join(timeout=30)
 
     assert not errors, errors
-    allocation.run(visit_id)   # whatever the race left, one more run settles it
-    final = applications.of_visit(visit_id)
+    allocation.run(dynamodb(), visit_id)   # whatever the race left, one more run settles it
+    final = applications.of_visit(dynamodb(), visit_id)
     held = [a for a in final if a.holds_place]
     assert peak["held"] <= 6 and len(held) == 6
     assert all(n >= 2 for n in Counter(a.organisation for a in held).values())

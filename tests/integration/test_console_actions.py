@@ -17,6 +17,7 @@ from shared.auth import issue_local_token
 from shared.models.application import Application
 from shared.models.visit import VisitFields
 from shared.services import applications, material, visits
+from shared.store import dynamodb
 from shared.store import applications as application_items
 from tests.conftest import TEST_ENV
 from tests.helpers import Context, api_event
@@ -36,7 +37,7 @@ class FixedClock:
 @pytest.fixture
 def visit(aws):
     clock.use(FixedClock(datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)))
-    yield visits.create(VisitFields.model_validate({
+    yield visits.create(dynamodb(), VisitFields.model_validate({
         "title": "Staff wellbeing", "theme": "Wellbeing",
         "host": {"organisation": "Lancashire Constabulary", "contact_name": "Hana Host",
                  "contact_email": "hana@lancashire.example"},
@@ -104,8 +105,8 @@ def test_a_member_of_another_organisation_cannot_hand_on_a_place_and_nothing_cha
     essex = Browser("lead@essex.example", organisation="Essex Police")
     answer = essex.post(SUBSTITUTE.format(application_id=kim.application_id), SUBSTITUTE, COLLEAGUE)
     assert answer["statusCode"] == 403 and "own organisation" in answer["body"]
-    assert applications.find(kim.application_id).status == "confirmed"
-    assert [a.name for a in applications.of_visit(kim.visit_id)] == ["Kim Kentish"]
+    assert applications.find(dynamodb(), kim.application_id).status == "confirmed"
+    assert [a.name for a in applications.of_visit(dynamodb(), kim.visit_id)] == ["Kim Kentish"]
 
 
 def test_the_colleague_joins_the_members_own_organisation_whatever_the_form_says(kim):
@@ -113,16 +114,16 @@ def test_the_colleague_joins_the_members_own_organisation_whatever_the_form_says
     answer = lead.post(SUBSTITUTE.format(application_id=kim.application_id), SUBSTITUTE,
                        {**COLLEAGUE, "organisation": "Essex Police"})
     assert answer["statusCode"] == 303 and location(answer).endswith("/members?done=substituted#applications")
-    new = next(a for a in applications.of_visit(kim.visit_id) if a.name == "Cara Colleague")
+    new = next(a for a in applications.of_visit(dynamodb(), kim.visit_id) if a.name == "Cara Colleague")
     assert (new.organisation, new.status) == ("Kent Police", "confirmed")
-    assert applications.find(kim.application_id).status == "substituted"
+    assert applications.find(dynamodb(), kim.application_id).status == "substituted"
 
 
 def test_a_substitution_without_the_sessions_csrf_token_changes_nothing(kim):
     lead = Browser("lead@kent.example", organisation="Kent Police")
     answer = lead.post(SUBSTITUTE.format(application_id=kim.application_id), SUBSTITUTE, COLLEAGUE, csrf=False)
     assert answer["statusCode"] == 403
-    assert applications.find(kim.application_id).status == "confirmed"
+    assert applications.find(dynamodb(), kim.application_id).status == "confirmed"
 
 
 def test_an_invalid_colleague_gets_the_form_back_with_each_error_beside_its_field(kim):
@@ -132,7 +133,7 @@ def test_an_invalid_colleague_gets_the_form_back_with_each_error_beside_its_fiel
                               {**COLLEAGUE, "email": "kim@kent.example", "name": ""})
     assert answer["statusCode"] == 422
     assert 'id="name-error"' in answer["body"] and 'aria-invalid="true"' in answer["body"]
-    assert applications.find(kim.application_id).status == "confirmed"
+    assert applications.find(dynamodb(), kim.application_id).status == "confirmed"
 
 
 @pytest.mark.parametrize("path", ["/console/visits/{visit_id}/attendance", "/console/visits/{visit_id}/resend"])
@@ -140,7 +141,7 @@ def test_members_cannot_use_the_coordinators_actions(visit, kim, path):
     lead = Browser("lead@kent.example", organisation="Kent Police")
     answer = lead.post(path.format(visit_id=visit.visit_id), path, {f"attendance-{kim.application_id}": "absent"})
     assert answer["statusCode"] == 403
-    assert applications.find(kim.application_id).attended is None
+    assert applications.find(dynamodb(), kim.application_id).attended is None
 
 
 MATERIAL = "/console/visits/{visit_id}/material"
@@ -151,7 +152,7 @@ def test_a_binary_file_uploaded_through_the_form_is_stored_byte_for_byte(visit):
     answer = coordinator.upload(MATERIAL.format(visit_id=visit.visit_id), MATERIAL, "briefing.pdf", PDF,
                                 "application/pdf")
     assert answer["statusCode"] == 303 and location(answer).endswith("?done=material#material")
-    (stored,) = material.of_visit(visit.visit_id)
+    (stored,) = material.of_visit(dynamodb(), visit.visit_id)
     assert stored["filename"] == "briefing.pdf" and stored["size"] == len(PDF)
     assert documents.get(material.object_key(visit.visit_id, "briefing.pdf")).content == PDF
 
@@ -164,7 +165,7 @@ def test_an_upload_without_the_csrf_token_or_of_a_refused_kind_stores_nothing(vi
     refused = coordinator.upload(MATERIAL.format(visit_id=visit.visit_id), MATERIAL, "tool.exe", b"MZ\x90\x00",
                                  "application/octet-stream")
     assert refused["statusCode"] == 415 and 'id="material-error"' in refused["body"]
-    assert material.of_visit(visit.visit_id) == []
+    assert material.of_visit(dynamodb(), visit.visit_id) == []
 
 
 def test_handing_on_a_place_that_is_no_longer_held_says_why_on_the_form_and_changes_nothing(visit, kim):
@@ -174,7 +175,7 @@ def test_handing_on_a_place_that_is_no_longer_held_says_why_on_the_form_and_chan
     assert answer["statusCode"] == 409
     assert "There is a problem" in answer["body"] and "holds no place (it is withdrawn)" in answer["body"]
     assert 'value="Cara Colleague"' in answer["body"]  # what was typed stays
-    assert [a.name for a in applications.of_visit(visit.visit_id)] == ["Kim Kentish"]
+    assert [a.name for a in applications.of_visit(dynamodb(), visit.visit_id)] == ["Kim Kentish"]
 
 
 def test_fresh_links_for_a_withdrawn_visitor_say_why_not_on_the_visits_page(visit, kim, aws):

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from shared.adapters import faults, table
 from shared.adapters.mailer import Email, RecordingMailer, SesMailer
 from shared.services import outbound
+from shared.store import dynamodb
 
 
 @pytest.fixture(autouse=True)
@@ -105,14 +106,15 @@ def test_a_failed_send_gives_its_claim_back_so_the_retry_sends(aws):
     email = Email(to=("alex@force.example",), subject="Your place", text="text", html="<p>html</p>")
     try:
         with pytest.raises(ClientError):
-            outbound.send_once(visit_id="v1", kind="offer", occasion="a1", recipient="alex@force.example", email=email)
-        assert outbound.sent_records("v1") == []  # nothing claimed any more
+            outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1", recipient="alex@force.example",
+                               email=email)
+        assert outbound.sent_records(dynamodb(), "v1") == []  # nothing claimed any more
 
         # The event's redelivery (SQS, a few minutes later: the claim would not be stale yet).
-        assert outbound.send_once(visit_id="v1", kind="offer", occasion="a1", recipient="alex@force.example",
-                                  email=email) is True
-        assert outbound.send_once(visit_id="v1", kind="offer", occasion="a1", recipient="alex@force.example",
-                                  email=email) is False
+        assert outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1",
+                                  recipient="alex@force.example", email=email) is True
+        assert outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1",
+                                  recipient="alex@force.example", email=email) is False
     finally:
         outbound.use_mailer(None)
     assert [e.subject for e in mailer.sent] == ["Your place"]

@@ -24,6 +24,7 @@ from shared.errors import ProgrammeError
 from shared.models.application import ApplicationIn
 from shared.models.visit import VisitFields
 from shared.services import intake, outbound, visits
+from shared.store import dynamodb
 from shared.table_schema import dynamodb_create_table_kwargs, idempotency_create_table_kwargs
 from tests.conftest import TEST_ENV
 from tests.helpers import COORDINATOR, Context, api_event, call, envelope, member, sqs_event
@@ -94,7 +95,7 @@ class World:
                            "contact_email": "pat@lancs.example"},
                   "venue": "Hutton HQ", "starts_at": STARTS, "capacity": 6, "applications_close_at": CLOSES,
                   **changes}
-        return visits.create(VisitFields.model_validate(fields)).visit_id
+        return visits.create(dynamodb(), VisitFields.model_validate(fields)).visit_id
 
     def apply(self, visit_id: str, body=BODY, claims=LEAD, **kwargs):
         return call(self.api, "POST", f"/visits/{visit_id}/applications", "/visits/{visit_id}/applications", body,
@@ -186,7 +187,7 @@ def test_closed_when_the_closing_time_has_come(world):
 
 def test_closed_once_the_visit_is_no_longer_open(world):
     visit_id = world.visit()
-    visits.set_status(visits.find(visit_id), "allocated")
+    visits.set_status(dynamodb(), visits.find(dynamodb(), visit_id), "allocated")
     status, body = world.apply(visit_id)
     assert status == 409 and "closed" in body["message"]
     assert stored_applications(visit_id) == []
@@ -195,10 +196,11 @@ def test_closed_once_the_visit_is_no_longer_open(world):
 def test_moving_the_closing_time_later_reopens_a_visit_with_no_place_offered(world):
     visit_id = world.visit()
     world.clock.moment = CLOSES + timedelta(hours=1)
-    visits.set_status(visits.find(visit_id), "allocated")  # closed, and allocation found no one to offer
+    visits.set_status(dynamodb(), visits.find(dynamodb(), visit_id),
+                      "allocated")  # closed, and allocation found no one to offer
     assert world.apply(visit_id)[0] == 409
 
-    reopened = visits.patch(visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"})
+    reopened = visits.patch(dynamodb(), visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"})
 
     assert reopened.status == "open"
     status, body = world.apply(visit_id)
@@ -211,15 +213,15 @@ def test_a_visit_with_a_place_offered_stays_closed_when_its_closing_time_moves(w
     world.clock.moment = CLOSES + timedelta(hours=1)
     application = table.get(f"APP#{answer['application_id']}", "APP")
     table.put({**application, "status": "offered", "offer_expires_at": "2027-01-12T17:00:00Z"})
-    visits.set_status(visits.find(visit_id), "allocated")
+    visits.set_status(dynamodb(), visits.find(dynamodb(), visit_id), "allocated")
 
-    assert visits.patch(visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"}).status == "allocated"
+    assert visits.patch(dynamodb(), visit_id, {"applications_close_at": "2027-01-12T17:00:00Z"}).status == "allocated"
     assert world.apply(visit_id, {**BODY, "email": "kim@kent.example"})[0] == 409
 
 
 def test_a_cancelled_visit_takes_no_applications(world):
     visit_id = world.visit()
-    visits.cancel(visit_id)
+    visits.cancel(dynamodb(), visit_id)
     status, body = world.apply(visit_id)
     assert status == 409 and "cancelled" in body["message"]
     assert stored_applications(visit_id) == []
@@ -347,8 +349,8 @@ def test_sixteen_simultaneous_applications_of_one_email_store_exactly_one(world,
                         groups=frozenset())
         start.wait()
         try:
-            intake.submit(visit_id, body.model_copy(update={"email": BODY["email"].upper() if i % 2 else BODY["email"]}),
-                          caller)
+            intake.submit(dynamodb(), visit_id,
+                          body.model_copy(update={"email": BODY["email"].upper() if i % 2 else BODY["email"]}), caller)
             return 201
         except ProgrammeError as error:
             return error.status
@@ -376,7 +378,7 @@ def test_receipt_goes_once_to_the_applicant_and_the_member_even_when_delivered_t
         assert "/links/" in email.text
     assert "Hello Sam Smith" in to_applicant.text
     assert "on behalf of Sam Smith" in to_member.text
-    sent = outbound.sent_records(visit_id)
+    sent = outbound.sent_records(dynamodb(), visit_id)
     assert {(r.kind, r.occasion) for r in sent} == {("receipt", answer["application_id"])} and len(sent) == 2
 
 
@@ -411,7 +413,7 @@ def test_no_receipt_for_a_cancelled_visit_or_a_withdrawn_application(world):
     item = table.get(f"APP#{second['application_id']}", "APP")
     world.api(sqs_event(envelope("ApplicationSubmitted", {**item["event"]["detail"], "visit_id": visit_id,
                                                           "application_id": second["application_id"]})), Context())
-    visits.cancel(visit_id)
+    visits.cancel(dynamodb(), visit_id)
     world.deliver(first["application_id"])
     assert world.mailer.sent == []
 
@@ -561,10 +563,10 @@ def test_the_routes_are_in_the_openapi_document(world):
 
 def test_a_visit_closed_while_an_application_is_in_flight_takes_nothing(world, monkeypatch):
     visit_id = world.visit()
-    seen_open = visits.find(visit_id)
-    visits.set_status(seen_open, "closed")  # allocation closed it after the request read the visit
+    seen_open = visits.find(dynamodb(), visit_id)
+    visits.set_status(dynamodb(), seen_open, "closed")  # allocation closed it after the request read the visit
     reads = iter([seen_open])
-    monkeypatch.setattr(intake.visits, "find", lambda vid: next(reads, None) or visits.Visit.model_validate(
+    monkeypatch.setattr(intake.visits, "find", lambda stores, vid: next(reads, None) or visits.Visit.model_validate(
         table.get(f"VISIT#{vid}", "VISIT")))
     status, body = world.apply(visit_id)
     assert status == 409 and "closed" in body["message"]

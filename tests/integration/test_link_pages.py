@@ -13,6 +13,7 @@ from shared.adapters import table
 from shared.models.application import Application
 from shared.models.visit import VisitFields
 from shared.services import applications, links, visits
+from shared.store import dynamodb
 from shared.store import applications as application_items
 from tests.helpers import call
 
@@ -38,7 +39,7 @@ def fixed(aws):
 
 @pytest.fixture
 def visit(fixed):
-    return visits.create(VisitFields.model_validate({
+    return visits.create(dynamodb(), VisitFields.model_validate({
         "title": "Staff wellbeing <and> resilience", "theme": "Wellbeing",
         "host": {"organisation": "Lancashire Constabulary", "contact_name": "Hana Host",
                  "contact_email": "hana@lancashire.example"},
@@ -57,8 +58,8 @@ def person(visit, aid: str, status: str, **fields) -> Application:
 
 
 def token_for(aid: str, action: str, offer_expires_at: datetime = STARTS - timedelta(days=7)) -> str:
-    visit = visits.find(applications.find(aid).visit_id)
-    return links.issue(aid, action, visit, offer_expires_at=offer_expires_at).rsplit("/", 1)[-1]
+    visit = visits.find(dynamodb(), applications.find(dynamodb(), aid).visit_id)
+    return links.issue(dynamodb(), aid, action, visit, offer_expires_at=offer_expires_at).rsplit("/", 1)[-1]
 
 
 def browse(method: str, token: str, form: dict | list | None = None) -> tuple[int, str, dict]:
@@ -92,7 +93,7 @@ def test_a_browser_sees_what_the_link_does_for_whom_with_a_form_and_nothing_is_d
     assert "Confirm your place" in page and "Kim Kentish" in page and "Hutton HQ" in page
     assert "Staff wellbeing &lt;and&gt; resilience" in html  # autoescaped
     assert re.search(r'<form method="post"', html) and "Confirm my place" in page
-    assert applications.find("a-kim").status == "offered"
+    assert applications.find(dynamodb(), "a-kim").status == "offered"
 
 
 def test_confirming_through_the_page_shows_the_result_and_the_new_status(visit):
@@ -101,7 +102,7 @@ def test_confirming_through_the_page_shows_the_result_and_the_new_status(visit):
     status, html, _ = browse("POST", token, {})
     assert status == 200
     assert "Your place is confirmed" in text_of(html) and "Place confirmed" in text_of(html)
-    assert applications.find("a-kim").status == "confirmed"
+    assert applications.find(dynamodb(), "a-kim").status == "confirmed"
     status, html, _ = browse("GET", token)  # a used link says so, and offers no form
     assert status == 200 and "already been used" in text_of(html) and "<form" not in html
 
@@ -124,11 +125,11 @@ def test_the_call_answer_needs_a_choice_and_shows_the_error_beside_it(visit):
     assert re.search(r'<fieldset aria-describedby="attending-error">\s*<legend>Can you join the preparation call\?'
                      r'</legend>\s*<span class="error-message" id="attending-error">.*Choose whether you can join', html)
     assert '<a href="#attending-yes">Choose whether you can join the call</a>' in html  # the summary links to it
-    before = applications.find("a-kim")
+    before = applications.find(dynamodb(), "a-kim")
     assert before.attending_prep_call is True and before.version == 1
     status, html, _ = browse("POST", token, {"attending": "no"})
     assert status == 200 and "background material" in text_of(html)
-    assert applications.find("a-kim").attending_prep_call is False
+    assert applications.find(dynamodb(), "a-kim").attending_prep_call is False
 
 
 def test_learning_points_through_the_page_with_may_we_publish(visit, fixed):
@@ -183,7 +184,7 @@ def test_a_reflection_and_stopping_the_follow_up(visit, fixed):
     assert table.get("APP#a-kim", "REFLECTION#2")["text"] == "We started huddles"
     stop = token_for("a-kim", "stop_follow_up")
     status, html, _ = browse("POST", stop, {})
-    assert status == 200 and applications.find("a-kim").follow_up_stopped
+    assert status == 200 and applications.find(dynamodb(), "a-kim").follow_up_stopped
     assert "already been used" in text_of(browse("GET", stop)[1])
 
 
@@ -192,7 +193,7 @@ def test_withdrawing_through_the_page(visit):
     token = token_for("a-kim", "withdraw")
     status, html, _ = browse("POST", token, {})
     assert status == 200 and "Your application is withdrawn" in text_of(html)
-    assert applications.find("a-kim").status == "withdrawn"
+    assert applications.find(dynamodb(), "a-kim").status == "withdrawn"
 
 
 def test_unknown_and_expired_links_answer_a_page_with_the_json_status(visit, fixed):
@@ -205,7 +206,7 @@ def test_unknown_and_expired_links_answer_a_page_with_the_json_status(visit, fix
         status, html, _ = browse(method, token, form)
         assert status == 409 and "This link has expired" in html and "mailto:visits-team@peer-learning.example" in html
         assert "Kim Kentish" in text_of(html) and "Hutton HQ" in text_of(html)  # whose, and which visit
-    assert applications.find("a-kim").status == "offered"
+    assert applications.find(dynamodb(), "a-kim").status == "offered"
 
 
 def test_json_callers_are_unchanged_and_a_form_may_ask_for_json(visit):

@@ -9,7 +9,7 @@ import boto3
 from shared import clock
 from shared.adapters import table
 from shared.store import timers as timer_items
-from shared.store import stores
+from shared.store import dynamodb
 from shared.store.timers import Timer
 from shared.models.events import VisitCreated
 from tests.conftest import TEST_ENV
@@ -64,8 +64,8 @@ def test_the_sweep_fires_only_due_timers_and_their_removal_is_published(aws):
     now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
     clock.use(FixedClock(now))
     try:
-        stores().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
-        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1",
+        dynamodb().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
+        dynamodb().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1",
                                        {"application_id": "a1"}))
         assert sweep({}, Context())["fired"] == 1
         assert sweep({}, Context())["fired"] == 0
@@ -85,8 +85,9 @@ def test_the_sweep_drains_every_due_timer_in_batches_and_reports_no_backlog(aws)
     clock.use(FixedClock(now))
     try:
         for index in range(620):  # several batches, and more than the old 500-per-sweep cap
-            stores().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
-        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#later", {}))
+            dynamodb().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
+        dynamodb().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#later",
+                                         {}))
         partitions = {t["pk"] for p in timer_items.all_partitions() for t in table.query(p)}
         assert len(partitions) == timer_items.PARTITIONS, partitions  # spread: no one hot partition key
 
@@ -114,7 +115,7 @@ def test_a_sweep_that_starts_short_of_time_still_fires_a_batch_and_reports_the_r
     clock.use(FixedClock(now))
     try:
         for index in range(BATCH + 20):
-            stores().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
+            dynamodb().timers.schedule(Timer("offer_expiry", now, f"expiry#a{index}", {"application_id": f"a{index}"}))
         answer = sweep({}, LateContext())
         again = sweep({}, LateContext())
     finally:
@@ -139,7 +140,7 @@ def test_an_hour_with_nothing_due_costs_the_sweep_one_read_and_a_new_timer_is_no
     now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
     clock.use(FixedClock(now))
     try:
-        stores().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1", {}))
+        dynamodb().timers.schedule(Timer("offer_expiry", datetime(2027, 1, 12, tzinfo=timezone.utc), "expiry#a1", {}))
         assert sweep({}, Context())["fired"] == 0  # no mark yet: a full look, which leaves the mark at 12 January
         events = table._table().meta.client.meta.events
         calls: list[str] = []
@@ -149,7 +150,7 @@ def test_an_hour_with_nothing_due_costs_the_sweep_one_read_and_a_new_timer_is_no
         assert calls == ["GetItem"]
 
         # A timer due before the mark, written after it: the stream's consumer notes it on the mark.
-        stores().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
+        dynamodb().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
         assert sweep({}, Context())["fired"] == 0  # not noted yet: the mark still says 12 January
         publisher({"Records": _stream_records()}, Context())
         assert sweep({}, Context())["fired"] == 1
@@ -163,7 +164,7 @@ def test_an_hour_with_nothing_due_costs_the_sweep_one_read_and_a_new_timer_is_no
 def test_a_timer_noted_while_a_sweep_looked_keeps_the_mark_from_hiding_it(aws):
     later = datetime(2027, 1, 12, tzinfo=timezone.utc)
     now = datetime(2027, 1, 5, 17, 0, tzinfo=timezone.utc)
-    timers = stores().timers
+    timers = dynamodb().timers
     timers.schedule(Timer("offer_expiry", later, "expiry#a1", {}))
 
     look = timers.look(now)

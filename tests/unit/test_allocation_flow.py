@@ -71,11 +71,11 @@ def world():
     mailer = RecordingMailer()
     outbound.use_mailer(mailer)
     stores = store.in_memory()
-    store.use(stores)
+    store.use_at_entries(stores)  # the handlers these tests call
     try:
         yield World(fixed, mailer, stores)
     finally:
-        store.use(None)
+        store.use_at_entries(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
@@ -98,7 +98,7 @@ class World:
                      "contact_email": "pat@lancs.example"},
             "venue": "Hutton HQ", "starts_at": STARTS, "capacity": 9, "applications_close_at": NOW,
             "prep_call_at": STARTS - timedelta(days=5), "prep_call_dial_in": "0800 111 2222 PIN 9", **changes}
-        return visits.create(VisitFields.model_validate(fields)).visit_id
+        return visits.create(self.stores, VisitFields.model_validate(fields)).visit_id
 
     def apply(self, visit_id: str, organisation: str, count: int = 1) -> list[Application]:
         """`count` applications from `organisation`, each a minute after the one before."""
@@ -138,8 +138,8 @@ class World:
 
     def withdraw(self, application_id: str) -> None:
         """What the intake function does on a withdrawal: the status change and its event, in one write."""
-        current = applications.find(application_id)
-        applications.change(current, ApplicationWithdrawn(
+        current = applications.find(self.stores, application_id)
+        applications.change(self.stores, current, ApplicationWithdrawn(
             visit_id=current.visit_id, application_id=application_id, organisation=current.organisation,
             previous_status=current.status), status="withdrawn")
         self.pipeline.settle()
@@ -152,7 +152,7 @@ class World:
         self.pipeline.settle()
 
     def status(self, application: Application) -> str:
-        return applications.find(application.application_id).status
+        return applications.find(self.stores, application.application_id).status
 
 
 def organisations_of(allocation: dict) -> Counter:
@@ -172,7 +172,7 @@ def test_nine_places_go_to_four_organisations_in_pairs_and_the_lone_applicant_wa
     five_organisations(world, visit_id)
     assert world.allocation(visit_id)[0] == 404
     world.at(NOW - timedelta(days=1))   # before the close time: the coordinator allocates early
-    assert visits.find(visit_id).status == "open"
+    assert visits.find(world.stores, visit_id).status == "open"
 
     status, allocation = world.allocate(visit_id)
 
@@ -186,7 +186,7 @@ def test_nine_places_go_to_four_organisations_in_pairs_and_the_lone_applicant_wa
     assert lone["position"] >= 1 and "only one applicant" in lone["reason"]
     assert [w["position"] for w in allocation["waitlist"]] == list(range(1, len(allocation["waitlist"]) + 1))
     assert world.allocation(visit_id) == (200, allocation)
-    assert visits.find(visit_id).status == "allocated"      # applications were closed first
+    assert visits.find(world.stores, visit_id).status == "allocated"      # applications were closed first
 
     _, again = world.allocate(visit_id)
 
@@ -272,7 +272,7 @@ def test_an_offer_made_part_way_through_a_second_lapses_at_the_first_sweep_from_
     lapsing, _ = world.apply(visit_id, "Kent Police", 2)  # a pair: a lone applicant would wait
     world.at(NOW + timedelta(hours=1, microseconds=480_149))
     world.allocate(visit_id)
-    offered = applications.find(lapsing.application_id)
+    offered = applications.find(world.stores, lapsing.application_id)
     assert offered.offer_expires_at == NOW + timedelta(days=7, hours=1)  # whole seconds, as the email says
 
     world.sweep(NOW + timedelta(days=7, hours=1))
@@ -367,7 +367,7 @@ def test_the_waiting_list_notice_gives_the_position_and_reason_and_no_calendar_e
     world.at(NOW + timedelta(hours=1))
     _, allocation = world.allocate(visit_id)
     lone = next(w for w in allocation["waitlist"] if w["organisation"] == "Merseyside Police")
-    email_address = applications.find(lone["application_id"]).email
+    email_address = applications.find(world.stores, lone["application_id"]).email
 
     [notice] = world.mailer.to(email_address)
 
@@ -385,7 +385,7 @@ def test_a_visit_with_no_date_offers_without_a_calendar_event(world):
 
     [offer] = world.mailer.to(kent[0].email)
     assert offer.attachments == ()
-    assert applications.find(kent[0].application_id).offer_expires_at == NOW + timedelta(hours=1, days=7)
+    assert applications.find(world.stores, kent[0].application_id).offer_expires_at == NOW + timedelta(hours=1, days=7)
 
 
 # --- timers and limits --------------------------------------------------------------------------------
@@ -394,15 +394,16 @@ def test_applications_close_by_themselves_and_a_stale_close_timer_does_nothing(w
     visit_id = world.visit()
     kent = world.apply(visit_id, "Kent Police", 2)
     later = NOW + timedelta(days=2)
-    visits.patch(visit_id, {"applications_close_at": clock.iso(later)})
+    visits.patch(world.stores, visit_id, {"applications_close_at": clock.iso(later)})
 
     world.sweep(NOW + timedelta(minutes=30))     # the timer for the old close time
-    assert visits.find(visit_id).status == "open" and world.status(kent[0]) == "submitted"
+    assert visits.find(world.stores, visit_id).status == "open" and world.status(kent[0]) == "submitted"
     world.sweep(later + timedelta(minutes=30))
 
-    assert visits.find(visit_id).status == "allocated"
+    assert visits.find(world.stores, visit_id).status == "allocated"
     assert world.status(kent[0]) == world.status(kent[1]) == "offered"
-    assert applications.find(kent[0].application_id).offer_expires_at == later + timedelta(minutes=30, days=7)
+    assert applications.find(world.stores, kent[0].application_id).offer_expires_at == later + timedelta(minutes=30,
+                                                                                                         days=7)
 
 
 def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_visit(world):
@@ -411,7 +412,7 @@ def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_v
     world.at(STARTS - timedelta(days=6))
     world.allocate(visit_id)
     assert world.status(kent[2]) == "waitlisted"
-    assert applications.find(kent[0].application_id).offer_expires_at == STARTS - timedelta(days=2)
+    assert applications.find(world.stores, kent[0].application_id).offer_expires_at == STARTS - timedelta(days=2)
     world.at(STARTS - timedelta(days=1))
 
     world.withdraw(kent[0].application_id)
@@ -419,7 +420,7 @@ def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_v
     assert world.status(kent[2]) == "waitlisted"
     other = world.visit()
     world.apply(other, "Kent Police", 2)
-    visits.cancel(other)
+    visits.cancel(world.stores, other)
     status, body = world.allocate(other)
     assert status == 409 and body["message"]
     assert world.stores.allocation.record(other) is None
@@ -431,10 +432,10 @@ def test_a_second_allocation_waits_for_the_first_and_gives_up_with_a_conflict(wo
     visit_id = world.visit()
     world.apply(visit_id, "Kent Police", 2)
     monkeypatch.setattr(allocation, "LEASE_WAIT_SECONDS", 0.3)
-    with allocation.lease(visit_id):          # another run is in progress
+    with allocation.lease(world.stores, visit_id):          # another run is in progress
         status, body = world.allocate(visit_id)
     assert status == 409 and "already running" in body["message"]
-    assert visits.find(visit_id).status == "open"
+    assert visits.find(world.stores, visit_id).status == "open"
     assert world.allocate(visit_id)[0] == 200  # released: the next one runs
 
 
@@ -464,7 +465,8 @@ def test_a_withdrawal_during_the_run_never_leaves_an_organisation_one_place(worl
 
     def withdraw_an_offered_colleague(decision):
         assert kent[0].application_id in decision.offers
-        applications.change(applications.find(kent[0].application_id), None, status="withdrawn")
+        applications.change(world.stores, applications.find(world.stores, kent[0].application_id), None,
+                            status="withdrawn")
 
     interleave(monkeypatch, withdraw_an_offered_colleague)
     status, allocated = world.allocate(visit_id)
@@ -480,9 +482,9 @@ def test_a_capacity_change_during_the_run_is_never_exceeded(world, monkeypatch):
     for organisation in ("Kent Police", "Essex Police", "Durham Constabulary", "Dorset Police", "Gwent Police"):
         world.apply(visit_id, organisation, 2)
 
-    interleave(monkeypatch, lambda decision: visits.patch(visit_id, {"capacity": 4}))
+    interleave(monkeypatch, lambda decision: visits.patch(world.stores, visit_id, {"capacity": 4}))
     status, allocated = world.allocate(visit_id)
 
     assert status == 200
-    assert visits.find(visit_id).capacity == 4
+    assert visits.find(world.stores, visit_id).capacity == 4
     assert len(allocated["allocated"]) == 4 == allocated["capacity"]

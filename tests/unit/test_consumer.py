@@ -1,6 +1,7 @@
 """A consumer checks each event's detail and version against its contract before it reacts."""
 from __future__ import annotations
 
+from shared import store
 from shared.consumer import Consumer
 from shared.models.events import ApplicationWithdrawn, TimerFired
 from tests.helpers import Context, envelope, sqs_event
@@ -9,13 +10,20 @@ WITHDRAWN = {"version": 1, "visit_id": "v1", "application_id": "a1", "organisati
              "previous_status": "offered"}
 
 
+STORES = store.in_memory()
+
+
 def consumer():
     seen: list = []
-    return seen, Consumer({ApplicationWithdrawn: seen.append},
-                          timers={"offer_expiry": seen.append})
+
+    def react(stores: store.Stores, event) -> None:
+        assert stores is STORES  # the consumer's stores, passed in
+        seen.append(event)
+
+    return seen, Consumer({ApplicationWithdrawn: react}, timers={"offer_expiry": react}, stores=lambda: STORES)
 
 
-def test_the_reaction_gets_the_event_as_its_model():
+def test_the_reaction_gets_the_consumer_s_stores_and_the_event_as_its_model():
     seen, consume = consumer()
     assert consume(sqs_event(envelope("ApplicationWithdrawn", {**WITHDRAWN, "event_id": "e1"})), Context()) == {
         "batchItemFailures": []}

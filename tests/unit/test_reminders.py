@@ -64,13 +64,13 @@ def world():
     from functions.reminders.handler import handler
 
     stores = store.in_memory()
-    store.use(stores)
+    store.use_at_entries(stores)  # the handlers these tests call
     fixed = FixedClock(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
     clock.use(fixed)
     mailer = RecordingMailer()
     outbound.use_mailer(mailer)
     try:
-        visit = visits.create(VisitFields.model_validate(VISIT))
+        visit = visits.create(stores, VisitFields.model_validate(VISIT))
         ids = {}
         for n, (name, (organisation, status, prep_call)) in enumerate(PEOPLE.items()):
             at = datetime(2027, 1, 10 + n, tzinfo=timezone.utc)
@@ -85,7 +85,7 @@ def world():
             ids[name] = application.application_id
         yield World(handler, fixed, mailer, visit.visit_id, ids, stores)
     finally:
-        store.use(None)
+        store.use_at_entries(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
@@ -127,7 +127,8 @@ class World:
 
     def kinds_to(self, name: str) -> list[str]:
         """The sent records' kinds for a recipient (what the timeline calls them)."""
-        return sorted(r.kind for r in outbound.sent_records(self.visit_id) if r.recipient == email_of(name))
+        return sorted(r.kind for r in outbound.sent_records(self.stores,
+                                                            self.visit_id) if r.recipient == email_of(name))
 
     def api(self, method: str, path: str, resource: str, body=None, claims=None, **params):
         return call(self.handler, method, path, resource, body, claims=claims, path_parameters=params)
@@ -158,7 +159,7 @@ def test_each_reminder_goes_once_to_holders_even_when_delivered_twice(world):
 
 
 def test_call_reminder_carries_the_dial_in_and_non_attendees_get_the_material(world):
-    uploads.upload(world.visit_id, "briefing.pdf", b"%PDF-1.4 briefing", "application/pdf")
+    uploads.upload(world.stores, world.visit_id, "briefing.pdf", b"%PDF-1.4 briefing", "application/pdf")
     world.created()
     world.advance(CALL - timedelta(hours=24))
     [reminder] = world.to("alice")
@@ -192,7 +193,7 @@ def test_a_date_move_updates_calendars_and_stale_timers_send_nothing(world):
     world.created()
     old = START - timedelta(days=7)
     moved = START + timedelta(days=14)
-    visits.patch(world.visit_id, {"starts_at": clock.iso(moved)})
+    visits.patch(world.stores, world.visit_id, {"starts_at": clock.iso(moved)})
     world.deliver("VisitScheduleChanged", {"version": 1, "visit_id": world.visit_id, "date_version": 2,
                                            "call_version": 1, "date_changed": True, "call_changed": False,
                                            "previous_starts_at": clock.iso(START)})
@@ -215,8 +216,8 @@ def test_a_date_move_updates_calendars_and_stale_timers_send_nothing(world):
 
 def test_a_withdrawn_visitor_gets_a_cancellation_and_nothing_more(world):
     world.created()
-    application = applications.find(world.ids["alice"])
-    applications.change(application, None, status="withdrawn")
+    application = applications.find(world.stores, world.ids["alice"])
+    applications.change(world.stores, application, None, status="withdrawn")
     world.deliver("ApplicationWithdrawn", {"version": 1, "visit_id": world.visit_id, "application_id": world.ids["alice"],
                                            "organisation": "Kent Police", "previous_status": "confirmed"})
     [cancelled] = world.to("alice")
@@ -237,7 +238,8 @@ def test_learning_points_reminder_goes_only_to_those_who_have_not_answered(world
     world.stores.learning.submit_points(
         LearningPoints(application_id=world.ids["alice"], visit_id=world.visit_id, organisation="Kent Police",
                        points=["Huddles work"], submitted_at=START + timedelta(days=2)),
-        visits.find(world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id, application_id=world.ids["alice"],
+        visits.find(world.stores, world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id,
+                                                                           application_id=world.ids["alice"],
                                                              organisation="Kent Police"))
     world.advance(START + timedelta(days=6))
     assert "learning_points_reminder" not in world.kinds_to("alice")
@@ -333,7 +335,7 @@ def test_the_timeline_lists_planned_and_sent_items(world):
     assert [i["kind"] for i in items].count("report_to_host") == 1
     # the reports function sends the host's report under its own occasion: it replaces the planned item
     world.clock.moment = START + timedelta(days=14)
-    outbound.send_once(visit_id=world.visit_id, kind="report_to_host", occasion="report", recipient=HOST,
+    outbound.send_once(world.stores, visit_id=world.visit_id, kind="report_to_host", occasion="report", recipient=HOST,
                        email=world.mailer.sent[0])
     [report] = [i for i in world.api("GET", path, resource, claims=COORDINATOR, visit_id=world.visit_id)[1]["items"]
                 if i["kind"] == "report_to_host"]
@@ -343,7 +345,7 @@ def test_the_timeline_lists_planned_and_sent_items(world):
 
 def test_a_cancelled_visit_sends_cancellations_and_nothing_after(world):
     world.created()
-    visits.cancel(world.visit_id)
+    visits.cancel(world.stores, world.visit_id)
     world.deliver("VisitCancelled", {"version": 1, "visit_id": world.visit_id})
     world.deliver("VisitCancelled", {"version": 1, "visit_id": world.visit_id})
     for name in ("alice", "bob", "carol"):
@@ -370,14 +372,15 @@ def test_learning_points_are_asked_only_of_those_who_have_not_sent_them_and_neve
     world.stores.learning.submit_points(
         LearningPoints(application_id=world.ids["alice"], visit_id=world.visit_id, organisation="Kent Police",
                        points=["Sent on the day"], submitted_at=START + timedelta(hours=8)),
-        visits.find(world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id, application_id=world.ids["alice"],
+        visits.find(world.stores, world.visit_id), LearningPointsSubmitted(visit_id=world.visit_id,
+                                                                           application_id=world.ids["alice"],
                                                              organisation="Kent Police"))
     world.advance(START + timedelta(days=1))
     assert [k for k in world.kinds_to("alice") if k.startswith("learning")] == []  # already answered
     [request] = [e for e in world.to("bob") if "learning points" in e.subject.lower()]
     assert "Please send yours before" in request.text
     world.stores.reports.claim(world.visit_id, occasion="date1", claimed_at=START + timedelta(days=3),
-                               visit=visits.find(world.visit_id))
+                               visit=visits.find(world.stores, world.visit_id))
     world.advance(START + timedelta(days=6))
     assert "learning_points_reminder" not in world.kinds_to("bob")  # the report is assembled: points are closed
 

@@ -100,13 +100,13 @@ class World:
 @pytest.fixture
 def world():
     stores = store.in_memory()
-    store.use(stores)
+    store.use_at_entries(stores)  # the handlers these tests call
     fixed = FixedClock(datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc))
     mailer = RecordingMailer()
     clock.use(fixed)
     outbound.use_mailer(mailer)
     try:
-        visit = visits.create(VisitFields.model_validate({
+        visit = visits.create(stores, VisitFields.model_validate({
             "title": "Staff wellbeing and resilience", "theme": "How to manage staff wellbeing",
             "host": {"organisation": "Lancashire Constabulary", "contact_name": "Hana Host",
                      "contact_email": HOST_EMAIL},
@@ -120,7 +120,7 @@ def world():
                 questions=[f"What would {name.split()[0]} ask about peer support?"]))
         yield World(fixed, mailer, visit.visit_id, stores)
     finally:
-        store.use(None)
+        store.use_at_entries(None)
         clock.use(clock.SystemClock())
         outbound.use_mailer(None)
 
@@ -171,7 +171,7 @@ def test_the_email_link_sends_points_with_the_same_body(world):
     from functions.visits.handler import handler as visits_handler
 
     world.at(STARTS + timedelta(days=1))
-    url = links.issue("a-orla", "learning_points", visits.find(world.visit_id))
+    url = links.issue(world.stores, "a-orla", "learning_points", visits.find(world.stores, world.visit_id))
     token = url.rsplit("/", 1)[-1]
     status, answer = call(visits_handler, "POST", f"/links/{token}", "/links/{token}", {"points": ["Via the link"]},
                           path_parameters={"token": token})
@@ -214,7 +214,7 @@ def test_a_stale_or_cancelled_timer_assembles_nothing(world):
     world.at(STARTS + timedelta(days=14))
     world.timer("report_due", occasion="date0")
     assert world.report()[0] == 404
-    visits.cancel(world.visit_id)
+    visits.cancel(world.stores, world.visit_id)
     world.timer("report_due")
     assert world.report()[0] == 404 and world.to_host() == []
 
@@ -301,7 +301,7 @@ def test_the_impact_note_goes_to_the_coordinators_and_each_organisations_lead_on
     world.submit("a-kim", {"points": ["Huddles"], "will_adopt": "Daily huddles"})
     reflections = {("a-kim", 2): "We piloted huddles on one shift", ("a-orla", 3): "Shared the board idea with staff",
                    ("a-wes", 1): "Withdrawn people are not counted"}
-    visit = visits.find(world.visit_id)
+    visit = visits.find(world.stores, world.visit_id)
     for (aid, week), text in reflections.items():
         world.stores.learning.record_reflection(
             Reflection(application_id=aid, visit_id=world.visit_id, week=week, text=text,

@@ -118,8 +118,8 @@ def test_week_n_s_reflection_is_taken_from_week_n_s_nudge_on(world):
 # --- the background material ---------------------------------------------------------------------
 
 def test_the_background_material_promises_nothing_from_a_call_not_yet_held(world):
-    visit = visits.find(world.visit_id)
-    email = preparation.background_material(visit, visits_application(world, "bob"))
+    visit = visits.find(world.stores, world.visit_id)
+    email = preparation.background_material(world.stores, visit, visits_application(world, "bob"))
     for body in read(email):
         assert "notes" not in body.lower()
 
@@ -127,7 +127,7 @@ def test_the_background_material_promises_nothing_from_a_call_not_yet_held(world
 def visits_application(world, name: str):
     from shared.services import applications
 
-    return applications.find(world.ids[name])
+    return applications.find(world.stores, world.ids[name])
 
 
 # --- the preparation call: only for those joining it -----------------------------------------------
@@ -135,8 +135,8 @@ def visits_application(world, name: str):
 def confirm(world, name: str) -> None:
     from shared.services import applications
 
-    application = applications.find(world.ids[name])
-    applications.change(application, None, status="confirmed")
+    application = applications.find(world.stores, world.ids[name])
+    applications.change(world.stores, application, None, status="confirmed")
     world.deliver("ApplicationConfirmed", {"version": 1, "visit_id": world.visit_id,
                                            "application_id": world.ids[name], "organisation": application.organisation})
 
@@ -161,8 +161,8 @@ def test_confirming_makes_the_visit_confirmed_and_invites_to_the_call_only_those
 
     from shared.services import applications
     world.mailer.sent.clear()
-    applications.change(applications.find(world.ids["alice"]), None, status="offered", prep_call="cannot_join",
-                        attending_prep_call=False)
+    applications.change(world.stores, applications.find(world.stores, world.ids["alice"]), None, status="offered",
+                        prep_call="cannot_join", attending_prep_call=False)
     confirm(world, "alice")
     [mail] = world.to("alice")
     assert mail.subject == "Your place is confirmed: Improving patient flow"
@@ -198,7 +198,7 @@ def test_a_visitor_who_cannot_join_gets_no_call_cancel_when_the_visit_is_cancell
     confirm(world, "carol")
     answer_call(world, "carol", False)
     world.mailer.sent.clear()
-    visits.cancel(world.visit_id, reason="The host had to withdraw")
+    visits.cancel(world.stores, world.visit_id, reason="The host had to withdraw")
     deliver_written(world)
     [told] = world.to("carol")
     assert set(events(told)) == {"visit"}  # the call's event already left their calendar
@@ -207,10 +207,10 @@ def test_a_visitor_who_cannot_join_gets_no_call_cancel_when_the_visit_is_cancell
 # --- schedule changes worded by what changed -------------------------------------------------------
 
 def test_a_first_call_time_is_arranged_not_moved_and_only_for_those_joining_it(world):
-    visits.patch(world.visit_id, {"prep_call_at": None})
+    visits.patch(world.stores, world.visit_id, {"prep_call_at": None})
     world.stores.memory.take_events()
     world.mailer.sent.clear()
-    visits.patch(world.visit_id, {"prep_call_at": "2027-03-10T14:00:00Z"})
+    visits.patch(world.stores, world.visit_id, {"prep_call_at": "2027-03-10T14:00:00Z"})
     deliver_written(world)
     [alice] = world.to("alice")
     assert alice.subject == "Preparation call arranged: Improving patient flow, Wednesday 10 March 2027, 14:00 GMT"
@@ -222,7 +222,7 @@ def test_a_first_call_time_is_arranged_not_moved_and_only_for_those_joining_it(w
 
 
 def test_a_moved_call_never_advises_withdrawing_from_the_visit(world):
-    visits.patch(world.visit_id, {"prep_call_at": "2027-03-11T14:00:00Z"})
+    visits.patch(world.stores, world.visit_id, {"prep_call_at": "2027-03-11T14:00:00Z"})
     deliver_written(world)
     [alice] = world.to("alice")
     assert alice.subject == "Preparation call moved: Improving patient flow, now Thursday 11 March 2027, 14:00 GMT"
@@ -233,7 +233,7 @@ def test_a_moved_call_never_advises_withdrawing_from_the_visit(world):
 
 
 def test_a_new_time_on_the_same_day_is_a_new_time_and_keeps_the_uid(world):
-    visits.patch(world.visit_id, {"starts_at": "2027-03-24T11:00:00Z"})
+    visits.patch(world.stores, world.visit_id, {"starts_at": "2027-03-24T11:00:00Z"})
     deliver_written(world)
     [update] = world.to("alice")
     assert update.subject == "New time for Improving patient flow: Wednesday 24 March 2027, 11:00 GMT"
@@ -246,7 +246,7 @@ def test_a_new_time_on_the_same_day_is_a_new_time_and_keeps_the_uid(world):
 
 
 def test_a_date_back_to_be_confirmed_takes_the_entry_out_and_a_new_date_puts_it_back_newer(world):
-    visits.patch(world.visit_id, {"starts_at": None, "prep_call_at": None})
+    visits.patch(world.stores, world.visit_id, {"starts_at": None, "prep_call_at": None})
     deliver_written(world)
     unfixed = next(e for e in world.to("alice") if "visit" in events(e))
     assert unfixed.subject == "Date no longer fixed: Improving patient flow"
@@ -254,7 +254,7 @@ def test_a_date_back_to_be_confirmed_takes_the_entry_out_and_a_new_date_puts_it_
     assert calendar["METHOD"] == "CANCEL" and cancelled["DTSTART"].dt == START
 
     world.mailer.sent.clear()
-    visits.patch(world.visit_id, {"starts_at": "2027-03-31T09:00:00Z"})
+    visits.patch(world.stores, world.visit_id, {"starts_at": "2027-03-31T09:00:00Z"})
     deliver_written(world)
     [fixed] = world.to("alice")
     assert fixed.subject == "Date set: Improving patient flow on Wednesday 31 March 2027"
@@ -275,8 +275,8 @@ def offer(world, name: str, deadline) -> None:
     from shared import clock
     from shared.services import applications
 
-    application = applications.change(applications.find(world.ids[name]), None, status="offered",
-                                      offer_expires_at=deadline)
+    application = applications.change(world.stores, applications.find(world.stores, world.ids[name]), None,
+                                      status="offered", offer_expires_at=deadline)
     to_allocation(world, "ApplicationOffered", {
         "version": 1, "visit_id": world.visit_id, "application_id": application.application_id,
         "organisation": application.organisation, "offer_expires_at": clock.iso(deadline)})
@@ -328,8 +328,8 @@ def test_no_reminder_for_an_offer_confirmed_or_withdrawn_meanwhile(world):
     deadline = NOW + timedelta(days=7)
     offer(world, "alice", deadline)
     offer(world, "bob", deadline)
-    applications.change(applications.find(world.ids["alice"]), None, status="confirmed")
-    applications.change(applications.find(world.ids["bob"]), None, status="withdrawn")
+    applications.change(world.stores, applications.find(world.stores, world.ids["alice"]), None, status="confirmed")
+    applications.change(world.stores, applications.find(world.stores, world.ids["bob"]), None, status="withdrawn")
     world.mailer.sent.clear()
     fire_allocation_timers(world, deadline - timedelta(hours=1))
     assert world.to("alice") == [] and world.to("bob") == []
@@ -340,7 +340,7 @@ def test_the_member_is_told_when_an_offer_lapses(world):
 
     deadline = NOW + timedelta(days=7)
     offer(world, "alice", deadline)
-    applications.change(applications.find(world.ids["alice"]), None, status="expired")
+    applications.change(world.stores, applications.find(world.stores, world.ids["alice"]), None, status="expired")
     world.mailer.sent.clear()
     to_allocation(world, "ApplicationExpired", {"version": 1, "visit_id": world.visit_id,
                                                 "application_id": world.ids["alice"], "organisation": "Kent Police"})
@@ -357,7 +357,8 @@ def test_the_member_is_told_when_an_offer_lapses(world):
 def test_the_member_is_told_of_the_waiting_list_and_all_still_waiting_hear_once_that_no_place_came(world):
     from shared.services import applications
 
-    applications.change(applications.find(world.ids["bob"]), None, status="waitlisted", waitlist_position=2,
+    applications.change(world.stores, applications.find(world.stores, world.ids["bob"]), None, status="waitlisted",
+                        waitlist_position=2,
                         waitlist_reason="The visit is full: all 6 places have been given out, in the order of priority.")
     to_allocation(world, "ApplicationWaitlisted", {"version": 1, "visit_id": world.visit_id,
                                                    "application_id": world.ids["bob"], "organisation": "Kent Police",
@@ -399,7 +400,7 @@ def test_a_reminder_whose_time_passed_before_anyone_held_a_place_is_skipped_not_
     from shared.services import applications
 
     for name in ("alice", "bob", "carol"):
-        applications.change(applications.find(world.ids[name]), None, status="waitlisted")
+        applications.change(world.stores, applications.find(world.stores, world.ids[name]), None, status="waitlisted")
     world.created()
     world.advance(START - timedelta(days=7))
     items = timeline(world)
@@ -415,7 +416,7 @@ def test_learning_points_asked_after_the_report_is_assembled_are_skipped_with_th
     world.created()
     world.advance(START + timedelta(days=1))
     world.stores.reports.claim(world.visit_id, occasion="date1", claimed_at=START + timedelta(days=2),
-                               visit=visits.find(world.visit_id))
+                               visit=visits.find(world.stores, world.visit_id))
     world.advance(START + timedelta(days=6))
     assert "learning_points_reminder" not in world.kinds_to("bob")
     items = timeline(world)
@@ -429,7 +430,8 @@ def test_what_was_already_past_when_the_date_was_set_is_skipped_and_an_open_offe
     from shared.services import applications
 
     world.clock.moment = START - timedelta(days=3)
-    applications.change(applications.find(world.ids["carol"]), None, offer_expires_at=START - timedelta(days=2))
+    applications.change(world.stores, applications.find(world.stores, world.ids["carol"]), None,
+                        offer_expires_at=START - timedelta(days=2))
     world.created()
     items = timeline(world)
     [week_before] = [i for i in items if i["kind"] == "visit_reminder_7d"]
@@ -460,7 +462,7 @@ def test_an_offered_place_handed_to_a_colleague_is_recalled_to_them_before_it_la
     fire_allocation_timers(world, deadline - timedelta(days=2))
     reminders = [e for e in world.mailer.to("cy@visitors.example") if e.subject.startswith("Reminder: please confirm")]
     assert len(reminders) == 1 and "/links/" in reminders[0].text
-    assert applications.find(world.ids["carol"]).status == "substituted"
+    assert applications.find(world.stores, world.ids["carol"]).status == "substituted"
 
 
 def test_the_host_hears_a_new_time_as_such_and_a_date_no_longer_fixed_leaves_their_calendar(world):
@@ -472,7 +474,7 @@ def test_the_host_hears_a_new_time_as_such_and_a_date_no_longer_fixed_leaves_the
     _, held = events(listing)["host"]
     world.mailer.sent.clear()
 
-    visits.patch(world.visit_id, {"starts_at": "2027-03-24T11:00:00Z"})
+    visits.patch(world.stores, world.visit_id, {"starts_at": "2027-03-24T11:00:00Z"})
     deliver_written(world)
     [moved] = world.mailer.to(HOST)
     assert moved.subject == "New time for the visit you are hosting: Improving patient flow, Wednesday 24 March 2027, 11:00 GMT"
@@ -481,7 +483,7 @@ def test_the_host_hears_a_new_time_as_such_and_a_date_no_longer_fixed_leaves_the
     assert calendar["METHOD"] == "REQUEST" and updated["UID"] == held["UID"] and updated["SEQUENCE"] > held["SEQUENCE"]
 
     world.mailer.sent.clear()
-    visits.patch(world.visit_id, {"starts_at": None, "prep_call_at": None})
+    visits.patch(world.stores, world.visit_id, {"starts_at": None, "prep_call_at": None})
     deliver_written(world)
     [unfixed] = world.mailer.to(HOST)
     calendar, cancelled = events(unfixed)["host"]
