@@ -175,13 +175,15 @@ def on_applications_close(stores: Stores, detail: TimerFired) -> None:
     """The applications_close timer: allocate if the visit is still open and its (current) close time passed.
 
     A timer for an old close time (the coordinator moved it later) finds `now` before the
-    current close time and does nothing; the timer for the new time does the work.
+    current close time and does nothing; the timer for the new time does the work. A visit left
+    `closed` is a run cut short (closed is only ever the moment between closing and allocating):
+    the event delivered again finishes it.
     """
     try:
         visit = visits.find(stores, detail.visit_id)
     except NotFound:
         return
-    if visit.status == "open" and clock.now() >= visit.applications_close_at:
+    if visit.status in ("open", "closed") and clock.now() >= visit.applications_close_at:
         run(stores, visit.visit_id)
 
 

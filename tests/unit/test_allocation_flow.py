@@ -406,6 +406,33 @@ def test_applications_close_by_themselves_and_a_stale_close_timer_does_nothing(w
                                                                                                          days=7)
 
 
+def test_an_allocation_cut_short_after_its_offers_is_finished_when_its_timer_event_comes_again(world, monkeypatch):
+    from shared.models.events import TimerFired
+    from shared.services import allocation
+
+    visit_id = world.visit(capacity=2, max_per_organisation=2)
+    kent = world.apply(visit_id, "Kent Police", 3)
+    fired = TimerFired(kind="applications_close", timer_id=f"close#{visit_id}", due_at=clock.iso(NOW),
+                       visit_id=visit_id)
+    world.at(NOW + timedelta(minutes=30))
+    writes = world.stores.applications.change_each
+
+    def cut_short(*args, **kwargs):
+        raise TimeoutError("the function ran out of time before the waiting list was written")
+
+    monkeypatch.setattr(world.stores.applications, "change_each", cut_short)
+    with pytest.raises(TimeoutError):
+        allocation.on_applications_close(world.stores, fired)
+    assert visits.find(world.stores, visit_id).status == "closed"
+    assert [world.status(a) for a in kent] == ["offered", "offered", "submitted"]
+
+    monkeypatch.setattr(world.stores.applications, "change_each", writes)
+    allocation.on_applications_close(world.stores, fired)  # SQS delivers the event again
+
+    assert visits.find(world.stores, visit_id).status == "allocated"
+    assert [world.status(a) for a in kent] == ["offered", "offered", "waitlisted"]
+
+
 def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_visit(world):
     visit_id = world.visit(capacity=2, max_per_organisation=2)
     kent = world.apply(visit_id, "Kent Police", 3)
