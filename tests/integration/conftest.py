@@ -63,6 +63,12 @@ class Account:
 
 @pytest.fixture(scope="module")
 def aws_account():
+    from local import transactions
+
+    # moto's TransactWriteItems as the local stack runs it: the same answers (tests/integration/
+    # test_local_transactions.py), but it keeps a copy of the items a transaction touches, not of
+    # the whole table for every item (the sweep's batched deletes of 620 timers took ~4 minutes).
+    transactions.install()
     with mock_aws():
         _clear_caches()
         yield Account()
