@@ -31,7 +31,7 @@ def _alert(stores: Stores, visit: Visit, what: str, occasion: str, **context) ->
     if outbound.already_sent(stores, visit.visit_id, KIND, key, to):
         return False
     email = outbound.compose(to, "alert", name=settings().programme_team.name, visit=visit, what=what, **context)
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=KIND, occasion=key, recipient=to, email=email)
+    return outbound.send_once(stores, visit=visit, kind=KIND, occasion=key, recipient=to, email=email)
 
 
 def _person(application: Application) -> dict:

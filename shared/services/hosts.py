@@ -44,7 +44,7 @@ def _send(stores: Stores, visit: Visit, kind: str, occasion: str, attachment=Non
         return False
     email = outbound.compose(contact, "host_update", (attachment,), name=visit.host.contact_name, visit=visit,
                              **context)
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=contact,
+    return outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=contact,
                               email=email)
 
 

@@ -156,7 +156,7 @@ def on_submitted(stores: Stores, detail: ApplicationSubmitted) -> None:
     for recipient, name, applicant in pending:
         email = outbound.compose(recipient, "receipt", name=name, visit=visit, applicant=applicant,
                                  links={"withdraw": withdraw_link})
-        outbound.send_once(stores, visit_id=visit.visit_id, kind="receipt", occasion=application.application_id,
+        outbound.send_once(stores, visit=visit, kind="receipt", occasion=application.application_id,
                            recipient=recipient, due_at=application.submitted_at, email=email,
                            application_id=application.application_id)
 

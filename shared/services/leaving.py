@@ -101,7 +101,7 @@ def _tell_members(stores: Stores, visit: Visit, apps: list[Application]) -> None
                                    any_holders=any(a.status in HOLDING for a in theirs),
                                    applicants=[{"name": a.name, "status": statuses.get(a.status, a.status)}
                                                for a in theirs])
-        outbound.send_once(stores, visit_id=visit.visit_id, kind="cancellation", occasion=occasion, recipient=member,
+        outbound.send_once(stores, visit=visit, kind="cancellation", occasion=occasion, recipient=member,
                            email=message)
 
 
@@ -118,7 +118,7 @@ def _cancellation(stores: Stores, visit: Visit, application: Application, *, rea
         invitations = (visit_invitation(visit, application, method="CANCEL"), call)
     message = outbound.compose(application.email, kind, invitations, name=application.name, visit=visit, reason=reason,
                                **context)
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
 

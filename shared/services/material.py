@@ -107,7 +107,7 @@ def on_uploaded(stores: Stores, detail: MaterialUploaded) -> int:
         if outbound.already_sent(stores, visit.visit_id, KIND, occasion, application.email):
             continue
         email = preparation.background_material(stores, visit, application, only=detail.filename)
-        sent += outbound.send_once(stores, visit_id=visit.visit_id, kind=KIND, occasion=occasion,
+        sent += outbound.send_once(stores, visit=visit, kind=KIND, occasion=occasion,
                                    recipient=application.email, email=email,
                                    application_id=application.application_id)
     return sent

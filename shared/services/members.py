@@ -41,5 +41,5 @@ def tell_member(stores: Stores, visit: Visit, application: Application, template
     if outbound.already_sent(stores, visit.visit_id, kind, occasion, address):
         return False
     email = outbound.compose(address, template, name=name, visit=visit, applicant=application.name, **context)
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=address,
-                              email=email, due_at=due_at, application_id=application.application_id, visit=visit)
+    return outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=address,
+                              email=email, due_at=due_at, application_id=application.application_id)

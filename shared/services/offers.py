@@ -141,7 +141,7 @@ def on_offered(stores: Stores, detail: ApplicationOffered) -> None:
         call_ahead=visit.prep_call_at is not None and clock.now() < visit.prep_call_at,
         links={"confirm": links.issue(stores, application.application_id, "confirm", visit, offer_expires_at=deadline),
                "withdraw": _withdraw_link(stores, visit, application)})
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
 
@@ -187,7 +187,7 @@ def on_offer_reminder(stores: Stores, detail: TimerFired) -> None:
         application.email, "offer_reminder", name=application.name, visit=visit, confirm_by=deadline,
         links={"confirm": links.issue(stores, application.application_id, "confirm", visit, offer_expires_at=deadline),
                "withdraw": _withdraw_link(stores, visit, application)})
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, due_at=reminder_due(application), application_id=application.application_id)
 
 
@@ -210,7 +210,7 @@ def on_waitlisted(stores: Stores, detail: ApplicationWaitlisted) -> None:
         return
     email = outbound.compose(application.email, "waitlist", name=application.name, visit=visit, **context,
                              links={"withdraw": _withdraw_link(stores, visit, application)})
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=email, application_id=application.application_id)
 
 
@@ -234,6 +234,6 @@ def _notify_expired(stores: Stores, detail: ApplicationExpired) -> None:
     cancel = visit_invitation(visit, application, method="CANCEL")
     email = outbound.compose(application.email, "offer_expired", (cancel,), name=application.name, visit=visit,
                              confirm_by=application.offer_expires_at)
-    outbound.send_once(stores, visit_id=visit.visit_id, kind="offer_expired", occasion=occasion,
+    outbound.send_once(stores, visit=visit, kind="offer_expired", occasion=occasion,
                        recipient=application.email, email=email, application_id=application.application_id)
     alerts.offer_lapsed(stores, visit, application)

@@ -47,21 +47,20 @@ def compose(to: str, template: str, /, attachments: tuple[Attachment | None, ...
                  attachments=tuple(a for a in attachments if a is not None))
 
 
-def send_once(stores: Stores, *, visit_id: str, kind: str, occasion: str, recipient: str, email: Email,
-              due_at: datetime | None = None, application_id: str | None = None,
-              visit: Visit | None = None) -> bool:
+def send_once(stores: Stores, *, visit: Visit, kind: str, occasion: str, recipient: str, email: Email,
+              due_at: datetime | None = None, application_id: str | None = None) -> bool:
     """Send `email` unless this (visit, kind, occasion, recipient) was already sent; True if sent now.
 
     `occasion` tells apart what must be sent again: a date version, a week, an offer round.
-    The record is kept as long as the visit's personal data (pass `visit` when at hand; else it is read).
+    The record is kept as long as the visit's personal data (every caller has the visit at hand).
     """
     if any(erasure.is_erased_address(address) for address in (recipient, *email.to)):
         return False  # an erased person is never written to again
     now = clock.now()
     sent = stores.sent
-    record = SentRecord(visit_id=visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,
+    record = SentRecord(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,
                         due_at=due_at or now, subject=email.subject, application_id=application_id)
-    if not sent.claim(record, visit=visit or _visit(stores, visit_id), stale_before=now - STALE_CLAIM):
+    if not sent.claim(record, visit=visit, stale_before=now - STALE_CLAIM):
         return False
     try:
         message_id = mailer().send(email)

@@ -74,7 +74,7 @@ def on_confirmed(stores: Stores, detail: ApplicationConfirmed) -> None:
     message = outbound.compose(application.email, kind, (visit_invitation(visit, application),),
                                name=application.name, visit=visit, change="confirmed",
                                call_passed=call_passed, material_sent=material_sent, links=page)
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
 
@@ -83,7 +83,7 @@ def _late_material(stores: Stores, visit: Visit, application: Application) -> bo
     kind, occasion = "background_material", call_occasion(visit)
     if outbound.already_sent(stores, visit.visit_id, kind, occasion, application.email):
         return True
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion,
+    return outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion,
                               recipient=application.email, email=background_material(stores, visit, application),
                               application_id=application.application_id)
 
@@ -100,7 +100,7 @@ def send_call_invitation(stores: Stores, visit: Visit, application: Application,
     message = outbound.compose(application.email, kind, attachments, name=application.name, visit=visit, why=why,
                                links={"prep_call": prep_call_link(stores, visit, application),
                                       "withdraw": withdraw_link(stores, visit, application)})
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
 

@@ -116,7 +116,7 @@ def _calendar_update(stores: Stores, visit: Visit, application: Application, cha
     confirm_by = application.offer_expires_at if application.status == "offered" else None
     message = outbound.compose(application.email, kind, (invitation,), name=application.name, visit=visit,
                                change=change, confirm_by=confirm_by, links=page)
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                        email=message, application_id=application.application_id)
 
 
@@ -162,7 +162,7 @@ def on_communication(stores: Stores, detail: TimerFired) -> int:
                                 position=application.waitlist_position, reason=application.waitlist_reason)
         if already_sent(stores, visit_id, kind, occasion, application.email):
             continue
-        sent += outbound.send_once(stores, visit_id=visit_id, kind=kind, occasion=occasion, recipient=application.email,
+        sent += outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                                    email=build(stores, visit, application, kind), due_at=item.due_at,
                                    application_id=application.application_id)
     return sent
@@ -207,7 +207,7 @@ def _send_to_host(stores: Stores, visit: Visit, item: planning.PlannedItem) -> b
     invitation = host_invitation(visit)
     message = outbound.compose(contact, "host_questions", (invitation,), name=visit.host.contact_name,
                                visit=visit, visitors=visitors, calendar=invitation is not None)
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=item.kind, occasion=item.occasion,
+    return outbound.send_once(stores, visit=visit, kind=item.kind, occasion=item.occasion,
                               recipient=contact, email=message, due_at=item.due_at)
 
 
@@ -273,7 +273,7 @@ def on_prep_call_changed(stores: Stores, detail: PrepCallChanged) -> None:
                                    name=application.name, visit=visit, change="call_declined",
                                    material_sent=material_now,
                                    links={"prep_call": preparation.prep_call_link(stores, visit, application)})
-        outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+        outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                            email=message, application_id=application.application_id)
     elif application.status == "confirmed" and clock.now() < visit.prep_call_at:
         preparation.send_call_invitation(stores, visit, application, occasion, why="rejoined")
@@ -289,7 +289,7 @@ def _send_material_now(stores: Stores, visit: Visit, application: Application) -
     kind, occasion = "background_material", planning.call_occasion(visit)
     if already_sent(stores, visit.visit_id, kind, occasion, application.email):
         return False
-    return outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion,
+    return outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion,
                               recipient=application.email,
                               email=preparation.background_material(stores, visit, application), due_at=now,
                               application_id=application.application_id)

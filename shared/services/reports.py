@@ -174,7 +174,7 @@ def _deliver(stores: Stores, visit: Visit, occasion: str) -> None:
         recipient, HOST_KIND, (attachment,), name=visit.host.contact_name, visit=visit,
         visitor_count=len(snapshot.visitors), organisation_count=len(domain.organisations(snapshot)),
         answered=len(domain.contributors(snapshot)), points=points, adoptions=domain.adoptions(snapshot))
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=HOST_KIND, occasion=occasion, recipient=recipient,
+    outbound.send_once(stores, visit=visit, kind=HOST_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)
 
 
@@ -352,5 +352,5 @@ def _send_impact(stores: Stores, visit: Visit, recipient: str, name: str, audien
                              reflections=[r for n in notes for r in n["reflections"]],
                              adoptions=[n["adoption"] for n in notes if n["adoption"]])
     due_at = min(clock.now(), visit.starts_at + IMPACT_DUE_AFTER) if visit.starts_at else clock.now()
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
+    outbound.send_once(stores, visit=visit, kind=IMPACT_KIND, occasion=occasion, recipient=recipient,
                        email=email, due_at=due_at)

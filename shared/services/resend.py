@@ -32,7 +32,7 @@ LINK_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+/links/([A-Za-z0-9_\-]{16,})")
 
 def resend(stores: Stores, visit_id: str, kind: str, occasion: str, to: str) -> tuple[int, dict]:
     """Send the email (kind, occasion) to `to` again, with fresh links; 404 if it was never sent to them."""
-    visits.find(stores, visit_id)
+    visit = visits.find(stores, visit_id)
     record = stores.sent.find(visit_id, kind, occasion, to)
     if record is None or not record.sent_at:
         raise NotFound(f"no {kind} email ({occasion}) was sent to {to} for this visit")
@@ -44,7 +44,7 @@ def resend(stores: Stores, visit_id: str, kind: str, occasion: str, to: str) -> 
     resends = [r for r in stores.sent.of_visit(visit_id, kind=RESEND, occasion_prefix=f"{kind}#{occasion}#")
                if r.recipient.lower() == to.lower()]
     again = f"{kind}#{occasion}#{len(resends) + 1}"
-    outbound.send_once(stores, visit_id=visit_id, kind=RESEND, occasion=again, recipient=to, email=refreshed,
+    outbound.send_once(stores, visit=visit, kind=RESEND, occasion=again, recipient=to, email=refreshed,
                        application_id=record.application_id)
     return 200, {"visit_id": visit_id, "kind": kind, "occasion": occasion, "to": to.lower(),
                  "resend_occasion": again, "fresh_links": count, "resent_at": clock.iso(clock.now())}
@@ -94,7 +94,7 @@ def reissue(stores: Stores, application_id: str) -> tuple[int, dict]:
              for action in open_actions}
     occasion = f"{application_id}#{clock.iso(now)}"
     email = outbound.compose(application.email, REISSUE, name=application.name, visit=visit, links=fresh)
-    outbound.send_once(stores, visit_id=visit.visit_id, kind=REISSUE, occasion=occasion, recipient=application.email,
+    outbound.send_once(stores, visit=visit, kind=REISSUE, occasion=occasion, recipient=application.email,
                        email=email, application_id=application_id)
     return 200, {"application_id": application_id, "to": application.email.lower(), "actions": list(fresh),
                  "reissued_at": clock.iso(now)}

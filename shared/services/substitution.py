@@ -99,7 +99,7 @@ def on_substitute_took_place(stores: Stores, detail: SubstituteTookPlace) -> Non
                                  colleague=old.name, confirm_by=application.offer_expires_at, links=action_links,
                                  call_invite=attends_call(application) and visit.prep_call_at is not None
                                  and visit.prep_call_at > clock.now())
-        outbound.send_once(stores, visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=application.email,
+        outbound.send_once(stores, visit=visit, kind=kind, occasion=occasion, recipient=application.email,
                            email=email, application_id=application.application_id)
     if application.status == "confirmed" and attends_call(application) \
             and (visit.prep_call_at is None or visit.prep_call_at > clock.now()):

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
 from shared.adapters import faults, table
 from shared.adapters.mailer import Email, RecordingMailer, SesMailer
+from shared.models.visit import Visit
 from shared.services import outbound
 from shared.store import dynamodb
 
@@ -104,16 +105,21 @@ def test_a_failed_send_gives_its_claim_back_so_the_retry_sends(aws):
     mailer = FailingOnce()
     outbound.use_mailer(mailer)
     email = Email(to=("alex@force.example",), subject="Your place", text="text", html="<p>html</p>")
+    at = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
+    visit = Visit(visit_id="v1", title="Wellbeing", theme="Wellbeing", venue="Preston", starts_at=at + timedelta(days=30),
+                  capacity=2, applications_close_at=at + timedelta(days=10),
+                  host={"organisation": "Lancashire Constabulary", "contact_name": "Sam Host",
+                        "contact_email": "host@lancs.example"}, created_at=at, updated_at=at)
     try:
         with pytest.raises(ClientError):
-            outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1", recipient="alex@force.example",
+            outbound.send_once(dynamodb(), visit=visit, kind="offer", occasion="a1", recipient="alex@force.example",
                                email=email)
         assert outbound.sent_records(dynamodb(), "v1") == []  # nothing claimed any more
 
         # The event's redelivery (SQS, a few minutes later: the claim would not be stale yet).
-        assert outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1",
+        assert outbound.send_once(dynamodb(), visit=visit, kind="offer", occasion="a1",
                                   recipient="alex@force.example", email=email) is True
-        assert outbound.send_once(dynamodb(), visit_id="v1", kind="offer", occasion="a1",
+        assert outbound.send_once(dynamodb(), visit=visit, kind="offer", occasion="a1",
                                   recipient="alex@force.example", email=email) is False
     finally:
         outbound.use_mailer(None)

@@ -335,7 +335,7 @@ def test_the_timeline_lists_planned_and_sent_items(world):
     assert [i["kind"] for i in items].count("report_to_host") == 1
     # the reports function sends the host's report under its own occasion: it replaces the planned item
     world.clock.moment = START + timedelta(days=14)
-    outbound.send_once(world.stores, visit_id=world.visit_id, kind="report_to_host", occasion="report", recipient=HOST,
+    outbound.send_once(world.stores, visit=visits.find(world.stores, world.visit_id), kind="report_to_host", occasion="report", recipient=HOST,
                        email=world.mailer.sent[0])
     [report] = [i for i in world.api("GET", path, resource, claims=COORDINATOR, visit_id=world.visit_id)[1]["items"]
                 if i["kind"] == "report_to_host"]
