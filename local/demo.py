@@ -177,9 +177,10 @@ class Mailbox:
 
         from local.emulation import MOTO_LOCK
         from local.outbox import _sent_messages
+        from local.sent_mail import has_raw_data
 
         with MOTO_LOCK:
-            sent = [m for m in _sent_messages() if hasattr(m, "raw_data")]
+            sent = [m for m in _sent_messages() if has_raw_data(m)]
         fresh = sent[self.seen:]
         out = []
         for offset, message in enumerate(fresh):

@@ -13,12 +13,14 @@ from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
+from local.sent_mail import has_raw_data  # kept compressed: asking whether there is one must not unpack it
+
 DEFAULT_REGION = "eu-west-2"
 
 
 def messages(to: str | None = None) -> list[dict]:
     """Every sent email, oldest first; only those addressed to `to` (any case) when given."""
-    found = [_describe(sent) for sent in _sent_messages() if hasattr(sent, "raw_data")]
+    found = [_describe(sent) for sent in _sent_messages() if has_raw_data(sent)]
     if to:
         wanted = to.strip().lower()
         found = [m for m in found if wanted in (address.lower() for address in m["to"])]
@@ -28,7 +30,7 @@ def messages(to: str | None = None) -> list[dict]:
 def find(message_id: str) -> tuple[EmailMessage, dict] | None:
     """One sent email as parsed MIME and as the outbox describes it, or None."""
     for sent in _sent_messages():
-        if getattr(sent, "id", None) == message_id and hasattr(sent, "raw_data"):
+        if getattr(sent, "id", None) == message_id and has_raw_data(sent):
             return message_from_string(sent.raw_data, policy=policy.default), _describe(sent)
     return None
 

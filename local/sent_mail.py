@@ -63,6 +63,15 @@ def _get(self: Any) -> Any:
     raise AttributeError("raw_data")
 
 
+def has_raw_data(message: Any) -> bool:
+    """`hasattr(message, "raw_data")` without decompressing it: a sent message kept as raw MIME (moto's
+    simple messages have none). Those who scan every sent message ask this first."""
+    held = getattr(message, "__dict__", None)
+    if held is None:
+        return hasattr(message, "raw_data")
+    return _ZIPPED in held or "_local_stack_raw" in held or "raw_data" in held
+
+
 def kept_bytes(message: Any) -> int:
     """How many bytes a sent message's MIME text takes as kept (compressed), for the memory bench."""
     kept = getattr(message, "__dict__", {}).get(_ZIPPED)

@@ -46,6 +46,15 @@ def test_any_text_round_trips_and_other_values_are_kept_as_they_are():
         assert RawMessage("id", "from@x", ["to@x"], text).raw_data == text
     assert RawMessage("id", "from@x", ["to@x"], b"bytes").raw_data == b"bytes"
     assert not hasattr(RawMessage.__new__(RawMessage), "raw_data")
+    assert not sent_mail.has_raw_data(RawMessage.__new__(RawMessage))
+    assert sent_mail.has_raw_data(RawMessage("id", "from@x", ["to@x"], "text"))
+
+
+def test_asking_whether_a_message_has_raw_data_does_not_unpack_it(monkeypatch):
+    sent_mail.install()
+    message = RawMessage("id", "from@x", ["to@x"], "text")
+    monkeypatch.setattr(sent_mail.zlib, "decompressobj", lambda **_: (_ for _ in ()).throw(AssertionError("unpacked")))
+    assert sent_mail.has_raw_data(message)
 
 
 def test_emails_of_one_layout_are_kept_in_a_fraction_of_their_text(monkeypatch):
