@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
-from functions.console.web import form_of, link, page, query, redirect, signed_in
-from shared.errors import Conflict, Forbidden, Invalid
+from functions.console.web import form_of, link, page, query, redirect, refused, signed_in
+from shared.errors import Forbidden
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
 from shared.deferred import Deferred, later
@@ -61,15 +61,13 @@ def apply(visit_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
     visit = visits.find(stores(), visit_id)
-    try:
-        intake.submit(stores(), visit_id, parse_body(ApplicationIn, forms.person_body(form)), session.caller)
-    except Invalid as error:
-        return page("members/apply.html", session, status=422, visit=visit, values=forms.person_values(form),
-                    errors=forms.field_errors(error.fields))
-    except Conflict as error:
-        # The same email already applied, or applications closed meanwhile: said above the form.
-        return page("members/apply.html", session, status=409, visit=visit, values=forms.person_values(form),
-                    errors=forms.field_errors({"body": error.message}))
+    values = forms.person_values(form)
+    again = refused(lambda: intake.submit(stores(), visit_id, parse_body(ApplicationIn, forms.person_body(form)),
+                                          session.caller),
+                    lambda errors, status: page("members/apply.html", session, status=status, visit=visit,
+                                                values=values, errors=errors))
+    if again:
+        return again
     return redirect(link("/members", done="applied") + "#applications")
 
 
@@ -94,14 +92,12 @@ def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
     application = _own(applications.find(stores(), application_id), session)
-    try:
-        substitution.substitute(stores(), application_id, forms.person_body(form, questions_required=False),
-                                session.caller)
-    except Invalid as error:
-        return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
-    except Conflict as error:  # no place to hand on (any more), or the visit has started
-        return _substitute_page(session, application, forms.person_values(form),
-                                forms.field_errors({"body": error.message}), 409)
+    values = forms.person_values(form)
+    again = refused(lambda: substitution.substitute(stores(), application_id,
+                                                    forms.person_body(form, questions_required=False), session.caller),
+                    lambda errors, status: _substitute_page(session, application, values, errors, status))
+    if again:
+        return again
     return redirect(link("/members", done="substituted") + "#applications")
 
 

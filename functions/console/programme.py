@@ -12,7 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
-from functions.console.web import csv_response, first, form_of, link, page, query, redirect, signed_in, upload_of
+from functions.console.web import (csv_response, first, form_of, link, page, query, redirect, refused, signed_in,
+                                   upload_of)
 from shared.domain.ledger_chart import svg
 from shared.errors import Conflict, Invalid, NotFound, PayloadTooLarge, ProgrammeError, UnsupportedMediaType
 from shared.http import raw_body
@@ -206,14 +207,12 @@ def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     application = applications.find(stores(), application_id)
-    try:
-        substitution.substitute(stores(), application_id, forms.person_body(form, questions_required=False),
-                                session.caller)
-    except Invalid as error:
-        return _substitute_page(session, application, forms.person_values(form), forms.field_errors(error.fields), 422)
-    except Conflict as error:  # no place to hand on (any more), or the visit has started
-        return _substitute_page(session, application, forms.person_values(form),
-                                forms.field_errors({"body": error.message}), 409)
+    values = forms.person_values(form)
+    again = refused(lambda: substitution.substitute(stores(), application_id,
+                                                    forms.person_body(form, questions_required=False), session.caller),
+                    lambda errors, status: _substitute_page(session, application, values, errors, status))
+    if again:
+        return again
     return redirect(link(f"/console/visits/{application.visit_id}", done="substituted") + "#applicants")
 
 

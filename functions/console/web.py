@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared import session as sessions
-from shared.errors import Forbidden, ProgrammeError
+from shared.errors import Conflict, Forbidden, Invalid, ProgrammeError
 from shared.pages import html_response, render_page
 
 Form = dict[str, list[str]]
@@ -85,6 +85,20 @@ def page(template: str, session: sessions.Session | None, *, status: int = 200, 
     return html_response(status, render_page(template, session=session, csrf=session.csrf if session else "",
                                              csrf_field=sessions.CSRF_FIELD, base=sessions.base_path(),
                                              **context))
+
+
+def refused(act: Callable[[], object], form_again: Callable[[dict[str, str], int], Response]) -> Response | None:
+    """Do what a form asks; if the service refuses it, the form again: 422 naming the fields wrong, or 409
+    with the reason above the form (already applied, no place to hand on, the visit has started). None: done."""
+    from functions.console.forms import field_errors
+
+    try:
+        act()
+    except Invalid as error:
+        return form_again(field_errors(error.fields), 422)
+    except Conflict as error:
+        return form_again(field_errors({"body": error.message}), 409)
+    return None
 
 
 def problem_page(error: ProgrammeError, session: sessions.Session | None = None) -> Response:
