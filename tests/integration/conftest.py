@@ -63,12 +63,16 @@ class Account:
 
 @pytest.fixture(scope="module")
 def aws_account():
-    from local import transactions
+    from local import attribute_values, dispatch, event_paths, signing, transactions, update_expressions
 
     # moto's TransactWriteItems as the local stack runs it: the same answers (tests/integration/
     # test_local_transactions.py), but it keeps a copy of the items a transaction touches, not of
     # the whole table for every item (the sweep's batched deletes of 620 timers took ~4 minutes).
     transactions.install()
+    # And the rest of moto's and botocore's per-call waste the local stack leaves out (local/emulation.py),
+    # each with its test here comparing answers with moto's or botocore's own (test_local_*.py).
+    for replacement in (dispatch, update_expressions, event_paths, signing, attribute_values):
+        replacement.install()
     with mock_aws():
         _clear_caches()
         yield Account()
