@@ -23,7 +23,10 @@ def handler(event: dict, context: LambdaContext) -> dict:
     timers = stores().timers
     fired = 0
     look = timers.look(now)
-    batch = timers.due(now, limit=BATCH) if look.anything_due else []
+    batch, next_due = [], None
+    if look.anything_due:
+        read = timers.due_and_next(now, limit=BATCH)
+        batch, next_due = read.timers, read.next_due
     # Each run fires at least one batch before it looks at its time: a run that started late (a
     # slow cold start, or a busy local stack) still moves on instead of leaving everything due.
     while batch:
@@ -31,12 +34,13 @@ def handler(event: dict, context: LambdaContext) -> dict:
         if len(batch) < BATCH:
             batch = []  # that was all that was due at `now`
             break
-        batch = timers.due(now, limit=BATCH)
+        read = timers.due_and_next(now, limit=BATCH)
+        batch, next_due = read.timers, read.next_due
         if context.get_remaining_time_in_millis() <= SPARE_MILLIS:
             break
     backlog = len(batch)
     if look.anything_due and not backlog:
-        timers.mark_next(look)
+        timers.mark_next(look, next_due)
     metrics.add_metric(name="TimersFired", unit="Count", value=fired)
     metrics.add_metric(name="TimersBacklog", unit="Count", value=backlog)
     if backlog:

@@ -59,12 +59,22 @@ class Look:
     mark_version: int | None = None
 
 
+@dataclass(frozen=True)
+class Due:
+    """Timers due at a moment (earliest first), and the sort key of the earliest timer after it when the same
+    read saw it (NOTHING_LEFT: there is none; None: not known)."""
+    timers: list[Timer]
+    next_due: str | None = None
+
+
 class TimerStore(Protocol):
     def schedule(self, timer: Timer) -> None: ...
     def schedule_many(self, timers: Iterable[Timer]) -> None:
         """Schedule each (in as few writes as the store allows)."""
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
         """Timers due at `now` or before, earliest first."""
+    def due_and_next(self, now: datetime, limit: int = 500) -> Due:
+        """The sweep's read: what `due` answers, and what comes next if that is seen on the way."""
     def fire(self, timer: Timer) -> bool:
         """Remove a due timer (its TimerFired follows); False when another sweep already did."""
     def fire_many(self, timers: Iterable[Timer]) -> int:
@@ -72,9 +82,10 @@ class TimerStore(Protocol):
         first); how many were asked for."""
     def look(self, now: datetime) -> Look:
         """Whether any timer may be due at `now`, in one read (never False when one is)."""
-    def mark_next(self, look: Look) -> None:
-        """After firing everything due: remember the earliest timer left, so the next look is cheap, unless a
-        timer was written since `look` (then the next look says "may be due" and the sweep looks again)."""
+    def mark_next(self, look: Look, next_due: str | None = None) -> None:
+        """After firing everything due: remember the earliest timer left (`next_due` when the last read saw it),
+        so the next look is cheap, unless a timer was written since `look` (then the next look says "may be
+        due" and the sweep looks again)."""
 
 
 def _due_iso(timer: Timer) -> str:
@@ -149,6 +160,22 @@ class DynamoTimers:
                  for item in table.query(partition, sk_at_most=_due_bound(now), limit=limit)]
         return [_timer(i) for i in sorted(found, key=lambda i: i["sk"])[:limit]]
 
+    def due_and_next(self, now: datetime, limit: int = 500) -> Due:
+        # One Query a partition, reading on past the due ones (up to `limit` items): the first timer after
+        # `now` comes with them, so marking what is next needs no Query of its own.
+        bound, due, later, seen_all = _due_bound(now), [], [], True
+        for partition in all_partitions():
+            items = table.query(partition, limit=limit)
+            due += [item for item in items if item["sk"] <= bound]
+            after = [item["sk"] for item in items if item["sk"] > bound]
+            if after:
+                later.append(after[0])
+            elif len(items) >= limit:
+                seen_all = False  # every item read was due: what follows is not known
+        due.sort(key=lambda item: item["sk"])
+        next_due = min(later, default=NOTHING_LEFT) if seen_all and len(due) < limit else None
+        return Due([_timer(item) for item in due[:limit]], next_due)
+
     def fire(self, timer: Timer) -> bool:
         return (table.delete(partition_of(timer.timer_id), _sort_key(timer))
                 or table.delete(PARTITION, _sort_key(timer)))  # one written before timers were spread
@@ -168,9 +195,11 @@ class DynamoTimers:
         earliest = min([mark["next_due"], *mark.get("written", ())])
         return Look(earliest <= _due_bound(now), int(mark["version"]))
 
-    def mark_next(self, look: Look) -> None:
-        firsts = [item["sk"] for partition in all_partitions() for item in table.query(partition, limit=1)]
-        mark = {"pk": MARK_KEY[0], "sk": MARK_KEY[1], "next_due": min(firsts, default=NOTHING_LEFT)}
+    def mark_next(self, look: Look, next_due: str | None = None) -> None:
+        if next_due is None:
+            next_due = min((item["sk"] for partition in all_partitions() for item in table.query(partition, limit=1)),
+                           default=NOTHING_LEFT)
+        mark = {"pk": MARK_KEY[0], "sk": MARK_KEY[1], "next_due": next_due}
         try:
             if look.mark_version is None:
                 table.put({**mark, "version": 1}, condition="attribute_not_exists(pk)")
@@ -198,6 +227,9 @@ class MemoryTimers:
             found = sorted(sk for sk in self._items if sk <= bound)[:limit]
             return [_timer(self._items[sk]) for sk in found]
 
+    def due_and_next(self, now: datetime, limit: int = 500) -> Due:
+        return Due(self.due(now, limit))  # no mark to keep: `look` reads the items themselves
+
     def fire(self, timer: Timer) -> bool:
         with self._memory.lock:
             item = self._items.pop(_sort_key(timer), None)
@@ -218,5 +250,5 @@ class MemoryTimers:
         with self._memory.lock:  # the items themselves are the exact mark
             return Look(any(sk <= bound for sk in self._items))
 
-    def mark_next(self, look: Look) -> None:
+    def mark_next(self, look: Look, next_due: str | None = None) -> None:
         pass

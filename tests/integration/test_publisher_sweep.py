@@ -153,7 +153,13 @@ def test_an_hour_with_nothing_due_costs_the_sweep_one_read_and_a_new_timer_is_no
         dynamodb().timers.schedule(Timer("applications_close", now, "close#v1", {"visit_id": "v1"}))
         assert sweep({}, Context())["fired"] == 0  # not noted yet: the mark still says 12 January
         publisher({"Records": _stream_records()}, Context())
+        events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name), unique_id="count")
+        calls.clear()
         assert sweep({}, Context())["fired"] == 1
+        events.unregister("before-call.dynamodb", unique_id="count")
+        # the mark, a Query a timer partition (reading on to what comes next), the removal, the new mark
+        assert calls == ["GetItem", *["Query"] * len(timer_items.all_partitions()), "TransactWriteItems", "PutItem"]
+        assert sweep({}, Context())["fired"] == 0
     finally:
         clock.use(clock.SystemClock())
     publisher({"Records": _stream_records()}, Context())

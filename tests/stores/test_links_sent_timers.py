@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from shared.store.links import StoredLink
 from shared.store.sent import SentRecord
-from shared.store.timers import Timer
+from shared.store.timers import NOTHING_LEFT, Timer, sort_key
 
 T0 = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
 ENDS = datetime(2027, 2, 1, 16, 0, tzinfo=timezone.utc)
@@ -127,6 +127,19 @@ def test_one_look_says_whether_a_timer_may_be_due_and_never_hides_one_that_is(st
     noted()
     assert not timers.look(T0 + timedelta(days=2)).anything_due
     assert timers.look(T0 + timedelta(days=3)).anything_due
+
+
+def test_the_sweeps_read_gives_what_is_due_and_what_comes_next_when_it_sees_it(stores):
+    first, second = (Timer("applications_close", T0, "close#v1", {"visit_id": "v1"}),
+                     Timer("offer_expiry", T0 + timedelta(hours=2), "expiry#a1", {"application_id": "a1"}))
+    stores.timers.schedule(first)
+    stores.timers.schedule(second)
+    read = stores.timers.due_and_next(T0)
+    assert read.timers == stores.timers.due(T0) == [first]
+    assert read.next_due in (None, sort_key(second))  # None: this store does not say (it needs no mark)
+    stores.timers.fire_many(read.timers)
+    assert stores.timers.due_and_next(T0 + timedelta(hours=2)).next_due in (None, NOTHING_LEFT)
+    assert stores.timers.due_and_next(T0, limit=1).timers == []
 
 
 def test_in_memory_a_fired_timer_announces_itself_as_the_stream_would():
