@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
-from functions.console.web import form_of, link, page, query, redirect, refused, signed_in
+from functions.console.web import form_of, link, page, query, redirect, refused, signed_in, substitute_from_form
 from shared.errors import Forbidden
 from shared.models.application import ApplicationIn
 from shared.models.parsing import parse_body
@@ -19,7 +19,6 @@ router = APIGatewayRouter()
 applications = Deferred("shared.services.applications")
 intake = Deferred("shared.services.intake")
 overview = Deferred("shared.services.overview")
-substitution = Deferred("shared.services.substitution")
 visits = Deferred("shared.services.visits")
 stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
@@ -92,13 +91,8 @@ def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router)
     form = form_of(router, session)
     application = _own(applications.find(stores(), application_id), session)
-    values = forms.person_values(form)
-    again = refused(lambda: substitution.substitute(stores(), application_id,
-                                                    forms.person_body(form, questions_required=False), session.caller),
-                    lambda errors, status: _substitute_page(session, application, values, errors, status))
-    if again:
-        return again
-    return redirect(link("/members", done="substituted") + "#applications")
+    return substitute_from_form(session, form, application, page_again=_substitute_page,
+                                done=link("/members", done="substituted") + "#applications")
 
 
 def _own(application, session):

@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from functions.console import forms
-from functions.console.web import (csv_response, first, form_of, link, page, query, redirect, refused, signed_in,
-                                   upload_of)
+from functions.console.web import (csv_response, first, form_of, link, page, query, redirect, signed_in,
+                                   substitute_from_form, upload_of)
 from shared.domain.ledger_chart import svg
 from shared.errors import Conflict, Invalid, NotFound, PayloadTooLarge, ProgrammeError, UnsupportedMediaType
 from shared.http import raw_body
@@ -33,7 +33,6 @@ material = Deferred("shared.services.material")
 overview = Deferred("shared.services.overview")
 reports = Deferred("shared.services.reports")
 resend = Deferred("shared.services.resend")
-substitution = Deferred("shared.services.substitution")
 visits = Deferred("shared.services.visits")
 stores = later("shared.store:stores")  # the stores passed to the services, built on the first request
 
@@ -207,13 +206,8 @@ def substitute(application_id: Annotated[str, Path()]):
     session = signed_in(router, coordinator=True)
     form = form_of(router, session)
     application = applications.find(stores(), application_id)
-    values = forms.person_values(form)
-    again = refused(lambda: substitution.substitute(stores(), application_id,
-                                                    forms.person_body(form, questions_required=False), session.caller),
-                    lambda errors, status: _substitute_page(session, application, values, errors, status))
-    if again:
-        return again
-    return redirect(link(f"/console/visits/{application.visit_id}", done="substituted") + "#applicants")
+    return substitute_from_form(session, form, application, page_again=_substitute_page,
+                                done=link(f"/console/visits/{application.visit_id}", done="substituted") + "#applicants")
 
 
 def _substitute_page(session, application, values: dict, errors: dict, status: int):

@@ -16,10 +16,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from shared import session as sessions
+from shared.deferred import Deferred, later
 from shared.errors import Conflict, Forbidden, Invalid, ProgrammeError
 from shared.pages import html_response, render_page
 
 Form = dict[str, list[str]]
+# Imported on the first substitution (shared/deferred.py): no page but that one pays for them.
+_substitution = Deferred("shared.services.substitution")
+_stores = later("shared.store:stores")
 
 
 class Redirect(Exception):
@@ -99,6 +103,19 @@ def refused(act: Callable[[], object], form_again: Callable[[dict[str, str], int
     except Conflict as error:
         return form_again(field_errors({"body": error.message}), 409)
     return None
+
+
+def substitute_from_form(session: sessions.Session, form: Form, application, *, page_again: Callable[..., Response],
+                         done: str) -> Response:
+    """Hand the application's place to the colleague the substitute form names (members' and coordinators'
+    pages alike): the form again, as `page_again` draws it, if refused; else on to `done`."""
+    from functions.console.forms import person_body, person_values
+
+    values = person_values(form)
+    again = refused(lambda: _substitution.substitute(_stores(), application.application_id,
+                                                     person_body(form, questions_required=False), session.caller),
+                    lambda errors, status: page_again(session, application, values, errors, status))
+    return again or redirect(done)
 
 
 def problem_page(error: ProgrammeError, session: sessions.Session | None = None) -> Response:
