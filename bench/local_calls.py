@@ -2,8 +2,8 @@
 
 The local stack (local.stack.LocalStack, in a worker subprocess: moto's mock is process-wide)
 replaces some of moto's and botocore's per-call work with equivalents that answer the same
-(local/dispatch.py, local/update_expressions.py, local/event_paths.py, local/signing.py; each has a
-test comparing answers). Here each call is timed in turns with the very same call while those
+(local/dispatch.py, local/update_expressions.py, local/event_paths.py, local/signing.py,
+local/item_sizes.py; each has a test comparing answers). Here each call is timed in turns with the very same call while those
 replacements are swapped back for moto's and botocore's own functions (the baseline: the stack as
 it was before them), in one run:
 
@@ -70,7 +70,9 @@ class _MotoOwn:
         from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
         from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
-        from local import dispatch, emulation, update_expressions
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        from local import dispatch, emulation, item_sizes, update_expressions
 
         moto_process_request = dispatch._originals["process_request"]
 
@@ -88,6 +90,7 @@ class _MotoOwn:
             (DepthFirstTraverser, "traverse", update_expressions._originals["traverse"]),
             (jsonpath_ng.ext, "parse", jsonpath_ng.ext.parse.__wrapped__),
             (SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__),
+            (DynamoType, "size", item_sizes._originals["size"]),
         ]
         self.saved: list = []
 

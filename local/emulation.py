@@ -12,7 +12,8 @@ from typing import Any
 
 import boto3
 
-from local import attribute_values, dispatch, env, event_paths, sent_mail, signing, transactions, update_expressions
+from local import (attribute_values, dispatch, env, event_paths, item_sizes, sent_mail, signing, transactions,
+                   update_expressions)
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -101,6 +102,7 @@ class Emulator:
         event_paths.install()
         signing.install()
         sent_mail.install()
+        item_sizes.install()
         self._mock = mock_aws()
         self._mock.start()
         for service in ("dynamodb", "dynamodbstreams", "sqs", "events", "s3", "ses"):
