@@ -3,7 +3,7 @@
 The local stack (local.stack.LocalStack, in a worker subprocess: moto's mock is process-wide)
 replaces some of moto's and botocore's per-call work with equivalents that answer the same
 (local/dispatch.py, local/update_expressions.py, local/event_paths.py, local/signing.py,
-local/item_sizes.py; each has a test comparing answers). Here each call is timed in turns with the very same call while those
+local/item_sizes.py, local/moto_helpers.py; each has a test comparing answers). Here each call is timed in turns with the very same call while those
 replacements are swapped back for moto's and botocore's own functions (the baseline: the stack as
 it was before them), in one run:
 
@@ -72,7 +72,10 @@ class _MotoOwn:
 
         from moto.dynamodb.models.dynamo_type import DynamoType
 
-        from local import dispatch, emulation, item_sizes, update_expressions
+        from moto.core import utils
+        from moto.sqs import models as sqs_models
+
+        from local import dispatch, emulation, item_sizes, moto_helpers, update_expressions
 
         moto_process_request = dispatch._originals["process_request"]
 
@@ -91,6 +94,9 @@ class _MotoOwn:
             (jsonpath_ng.ext, "parse", jsonpath_ng.ext.parse.__wrapped__),
             (SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__),
             (DynamoType, "size", item_sizes._originals["size"]),
+            (utils, "unix_time", moto_helpers._originals["unix_time"]),
+            *((module, "camelcase_to_underscores", moto_helpers._originals["camelcase_to_underscores"])
+              for module in (utils, responses, sqs_models)),
         ]
         self.saved: list = []
 

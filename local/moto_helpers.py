@@ -1,0 +1,55 @@
+"""Two of moto's small helpers, computing the same answers without redoing constant work per call.
+
+- `unix_time` builds the epoch (`utcfromtimestamp(0)`, a new datetime through a timezone
+  conversion) at every call; SQS asks it twice per message held, at every send and receive
+  (each message's visibility and delay), ~4% of the local stack's time over a programme. The
+  epoch is the same naive 1970-01-01 each time: here it is built once (the current time is still
+  read at each call, through moto's `utcnow`, so a frozen or moved clock is seen as before).
+- `camelcase_to_underscores`, a pure function of its text, runs a character loop per call: the
+  response layer converts each action's name with it at every call, and SQS each attribute's
+  name of every queue it describes. Here each distinct text is converted once (bounded).
+
+Installed once per process by `install()` (the local stack calls it), in the modules that call them.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+_originals: dict[str, Any] = {}
+_utils: Any = None  # moto.core.utils, bound by install(): its utcnow is read at each call
+
+
+def install() -> None:
+    from moto.core import responses, utils
+    from moto.sqs import models as sqs_models
+
+    global _utils
+    if _originals:
+        return
+    _utils = utils
+    _originals.update(unix_time=utils.unix_time, camelcase_to_underscores=utils.camelcase_to_underscores,
+                      epoch=utils.utcfromtimestamp(0))
+    utils.unix_time = unix_time  # unix_time_millis (SQS's) calls it through the module
+    for module in (utils, responses, sqs_models):
+        if getattr(module, "camelcase_to_underscores", None) is _originals["camelcase_to_underscores"]:
+            module.camelcase_to_underscores = camelcase_to_underscores
+
+
+def unix_time(dt: Any = None) -> float:
+    """moto.core.utils.unix_time (5.2.5) with the epoch built once."""
+    dt = dt or _utils.utcnow()
+    delta = dt - _originals["epoch"]
+    return (delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))
+
+
+def camelcase_to_underscores(argument: Any) -> Any:
+    """moto.core.utils.camelcase_to_underscores, once per distinct text."""
+    if type(argument) is not str:
+        return _originals["camelcase_to_underscores"](argument)
+    return _converted(argument)
+
+
+@lru_cache(maxsize=4096)
+def _converted(argument: str) -> str:
+    return _originals["camelcase_to_underscores"](argument)

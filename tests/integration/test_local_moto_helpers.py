@@ -1,0 +1,32 @@
+"""moto's helpers as the local stack runs them (local/moto_helpers.py): the same answers as moto's own."""
+from __future__ import annotations
+
+import datetime
+
+from moto.core import utils
+
+from local import moto_helpers
+
+moto_helpers.install()
+MOTO_UNIX_TIME = moto_helpers._originals["unix_time"]
+MOTO_CAMEL = moto_helpers._originals["camelcase_to_underscores"]
+
+
+def test_unix_time_answers_as_moto_s_for_given_moments_and_now(monkeypatch):
+    for moment in (datetime.datetime(1970, 1, 1), datetime.datetime(2017, 1, 19, 10, 0, 0, 123456),
+                   datetime.datetime(2038, 1, 19, 3, 14, 8), datetime.datetime(1969, 12, 31, 23, 59, 59)):
+        assert utils.unix_time(moment) == MOTO_UNIX_TIME(moment)
+        assert utils.unix_time_millis(moment) == MOTO_UNIX_TIME(moment) * 1000.0
+    frozen = datetime.datetime(2031, 1, 6, 9, 30, 0, 500)
+    monkeypatch.setattr(utils, "utcnow", lambda: frozen)  # a moved clock is still read at each call
+    assert utils.unix_time() == MOTO_UNIX_TIME() == MOTO_UNIX_TIME(frozen)
+
+
+def test_names_convert_as_moto_converts_them():
+    from moto.core import responses
+    from moto.sqs import models
+
+    for name in ("GetItem", "TransactWriteItems", "ApproximateNumberOfMessagesNotVisible", "KmsMasterKeyId",
+                 "SSEType", "already_snake", "", "ListObjectsV2"):
+        assert responses.camelcase_to_underscores(name) == models.camelcase_to_underscores(name) == MOTO_CAMEL(name)
+        assert responses.camelcase_to_underscores(name) == MOTO_CAMEL(name)  # the second time from the cache
