@@ -285,20 +285,22 @@ def _speed_up_queries() -> None:
 
     def candidates(table, hash_key, index_name, hash_key_conditions) -> list | None:
         if index_name is None:
-            if hash_key is None or not table.range_key_attr:
+            if hash_key is None:
                 return None
             return list((table.items.get(hash_key) or {}).values())  # .get: the defaultdict must not grow
         if not hash_key_conditions:
             return None
-        # The raw type and value first (DynamoType's == casts both sides: most of a walk's cost), then moto's ==.
-        wanted = [(name, value.type, value.value, value) for name, value in hash_key_conditions]
+        def same(found, value) -> bool:
+            # A string key equals another exactly when its text does; DynamoType's == casts both sides
+            # first, which was most of a walk's cost. Other types keep moto's ==.
+            if found is None:
+                return False
+            if value.type == "S":
+                return found.type == "S" and found.value == value.value
+            return found == value
 
         def matches(item) -> bool:
-            for name, kind, raw, value in wanted:
-                found = item.attrs.get(name)
-                if found is None or (found.type == kind and found.value != raw and kind == "S") or found != value:
-                    return False
-            return True
+            return all(same(item.attrs.get(name), value) for name, value in hash_key_conditions)
 
         return [item for partition in table.items.values() for item in partition.values() if matches(item)]
 
