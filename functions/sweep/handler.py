@@ -1,7 +1,8 @@
 """Hourly: remove every due timer, a batch at a time, until none is due. Each removal is announced by
 the publisher as TimerFired. An hour with nothing due costs one read (the timers' mark, see
-shared/store/timers.py); after a full look the mark is set to the earliest timer left. `TimersBacklog` counts due timers left when the function's time ran
-short (0 normally; above 0 the next run goes on where this one stopped, and the sweep falls behind)."""
+shared/store/timers.py); after a full look the mark is set to the earliest timer left.
+`TimersBacklog` counts due timers left when the function's time ran short (0 normally; above 0 the
+next run goes on where this one stopped, and the sweep falls behind)."""
 from shared.cold_start import imports_without_gc
 
 with imports_without_gc():  # the function's modules, without a garbage collection midway

@@ -1,13 +1,13 @@
 """Timers: small items swept when due; removing one is what fires it.
 
-Item: pk `TIMER`, sk `{due_at ISO}#{timer_id}` (so "what is due" is one Query). The sweep only
+Item: pk `TIMER#0..3`, sk `{due_at ISO}#{timer_id}` (so "what is due" is a Query a partition). The sweep only
 deletes; the table's stream turns each deletion into `TimerFired` (`fired_event`), so a fired
 timer and its event cannot part. A timer id is deterministic: the same timer twice is one.
 Timers hold no personal data and are gone once fired, so they carry no retention.
 
 The sweep's mark (pk `SWEEP`, sk `NEXT_DUE`; not a timer) lets an hour with nothing due cost one
 read instead of a Query per partition: `next_due` is the earliest timer the last full look left,
-and `written` the due times of timers written since, added by the stream's consumer
+and `written` the earliest sort key of each batch of timers written since, added by the stream's consumer
 (`note_written`) whatever wrote them, so no writer has to remember it. The sweep replaces the mark
 only if its `version` is still the one it read: a timer written meanwhile makes the next sweep look
 again, never sleep past it. No mark (a table from before it) means "look".
@@ -141,11 +141,12 @@ def _distinct(timers: Iterable[Timer]) -> list[Timer]:
 
 
 def note_written(sort_keys: Iterable[str]) -> None:
-    """The stream's part of the mark (DynamoDB): timers were written with these sort keys. One unconditional
-    write that also moves the mark's version on, so a sweep that looked before them cannot hide them."""
-    keys = set(sort_keys)
-    if keys:
-        table.add_to_sets(*MARK_KEY, {"written": keys}, counter="version")
+    """The stream's part of the mark (DynamoDB): timers were written with these sort keys. Only the earliest
+    matters to a look, so only it is added; one unconditional write that also moves the mark's version on,
+    so a sweep that looked before them cannot hide them."""
+    earliest = min(sort_keys, default=None)
+    if earliest is not None:
+        table.add_to_sets(*MARK_KEY, {"written": {earliest}}, counter="version")
 
 
 class DynamoTimers:
@@ -156,9 +157,7 @@ class DynamoTimers:
         table.transact_in_chunks(table.op_put(_item(timer)) for timer in _distinct(timers))
 
     def due(self, now: datetime, limit: int = 500) -> list[Timer]:
-        found = [item for partition in all_partitions()
-                 for item in table.query(partition, sk_at_most=_due_bound(now), limit=limit)]
-        return [_timer(i) for i in sorted(found, key=lambda i: i["sk"])[:limit]]
+        return self.due_and_next(now, limit).timers
 
     def due_and_next(self, now: datetime, limit: int = 500) -> Due:
         # One Query a partition, reading on past the due ones (up to `limit` items): the first timer after
