@@ -1,7 +1,11 @@
 """The demo reads visitors' links out of their emails the way a person would: by the button's label."""
 from __future__ import annotations
 
-from local.demo import LINK_LINE, PROGRAMME, _link_actions, _table
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+
+from local.demo import LINK_LINE, PROGRAMME, _link_actions, _read, _subject, _table
+from shared.adapters.mailer import Attachment, Email, mime_message
 from shared.domain.rendering import LINK_LABELS
 
 
@@ -30,3 +34,19 @@ def test_the_summary_is_one_row_per_visit_under_one_header():
     lines = _table(rows).splitlines()
 
     assert len(lines) == 4 and lines[0].startswith("| visit") and set(lines[1]) <= {"|", "-"}
+
+
+def test_the_demo_reads_a_sent_email_as_its_recipient_does():
+    text = "Bonjour Zoë,\n" + "Une très longue phrase, " * 8 + "\n\nConfirm my place: http://127.0.0.1:1/links/tok-1\n"
+    email = Email(to=("Zoe@Uni.example", "lead@force.example"),
+                  subject="Une place pour vous — visite « Bien-être » à Montréal : confirmez avant vendredi 23",
+                  text=text, html='<p><a href="http://127.0.0.1:1/links/html-only">Confirm</a></p>',
+                  attachments=(Attachment("notes.txt", "text/plain", "Withdraw: http://127.0.0.1:1/links/tok-2\n"),))
+    raw = mime_message(email, sender="Team <team@example.org>", sent_at=datetime(2017, 1, 12, tzinfo=timezone.utc))
+
+    parsed, read = _read(raw.decode("ascii"))
+
+    assert parsed.get_all("To") == [str(message_from_bytes(raw, policy=policy.default)["To"])]
+    assert _subject(parsed) == email.subject
+    assert read.splitlines() == text.splitlines()
+    assert [m["token"] for m in LINK_LINE.finditer(read)] == ["tok-1"]
