@@ -63,8 +63,8 @@ class Account:
 
 @pytest.fixture(scope="module")
 def aws_account():
-    from local import (attribute_values, dispatch, event_paths, item_sizes, moto_helpers, signing, transactions,
-                       update_expressions)
+    from local import (attribute_values, dispatch, event_paths, in_process, item_sizes, moto_helpers, signing,
+                       transactions, update_expressions)
 
     # moto's TransactWriteItems as the local stack runs it: the same answers (tests/integration/
     # test_local_transactions.py), but it keeps a copy of the items a transaction touches, not of
@@ -72,7 +72,8 @@ def aws_account():
     transactions.install()
     # And the rest of moto's and botocore's per-call waste the local stack leaves out (local/emulation.py),
     # each with its test here comparing answers with moto's or botocore's own (test_local_*.py).
-    for replacement in (dispatch, update_expressions, event_paths, signing, attribute_values, item_sizes, moto_helpers):
+    for replacement in (dispatch, update_expressions, event_paths, signing, attribute_values, item_sizes, moto_helpers,
+                        in_process):
         replacement.install()
     with mock_aws():
         _clear_caches()

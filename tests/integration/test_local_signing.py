@@ -7,7 +7,7 @@ import boto3
 from botocore.auth import SigV4Auth
 from botocore.exceptions import ClientError
 
-from local import signing
+from local import in_process, signing
 from tests.conftest import TEST_ENV
 
 NAME, BUS = TEST_ENV["TABLE_NAME"], TEST_ENV["EVENT_BUS_NAME"]
@@ -54,9 +54,10 @@ def signed_calls() -> tuple[list, list[dict]]:
 def test_answers_and_headers_are_botocore_s_but_the_signature(aws, monkeypatch):
     signing.install()
     assert signing.moto_ignores_signatures()
-    answers, headers = signed_calls()
-    monkeypatch.setattr(SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__)
-    real_answers, real_headers = signed_calls()
+    with in_process.over_http():  # calls answered in-process are never signed: these take the road signing serves
+        answers, headers = signed_calls()
+        monkeypatch.setattr(SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__)
+        real_answers, real_headers = signed_calls()
 
     assert answers == real_answers
     assert len(headers) == len(real_headers) >= 10

@@ -1,0 +1,199 @@
+"""AWS calls answered by moto's own response classes in-process, without the HTTP round trip.
+
+Under moto's mock a call still travels as over the network: botocore serialises it, builds an
+HTTP request, signs it and hands it to moto's stubber; moto rebuilds a request object (werkzeug),
+parses its headers, query and body, and routes it to the service's response class, whose answer
+becomes an HTTP response again for botocore to parse. Playing a programme's year, that travel was
+more than half the time of every DynamoDB call, and DynamoDB calls half of the local stack's time.
+
+Here, at botocore's `before-call` (after the parameters are validated and serialised, where
+botocore lets a handler answer a call itself), a call to one of SERVICES is given straight to
+the same response class moto would route it to: set up with what moto's `setup_class` would have
+read from the request (body, headers, region, account, parsed parameters), its `call_action` run
+under the lock around moto, and its answer parsed by botocore's own parser, modelled error fields
+and all. Everything behind `call_action` is moto's: validation, conditions, transactions, streams,
+errors. What is skipped is only the HTTP form of a request and an answer that never leave the
+process. tests/integration/test_local_in_process.py compares every answer with moto's own route.
+
+Only while moto's mock intercepts calls and checks no credentials (local/signing.py), only the
+JSON protocols (whole body in, whole body out), and for REST-JSON only an operation whose path
+has no parameters; anything else takes the usual road. Installed once per process by `install()`
+(the local stack calls it), before the clients are made.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+SERVICES = frozenset({"dynamodb", "dynamodbstreams", "sqs", "events", "sesv2"})
+PROTOCOLS = frozenset({"json", "rest-json"})
+
+_state = {"installed": False, "enabled": True}
+
+
+def install() -> None:
+    """Answer calls in-process in every botocore session made from now on (and boto3's default one)."""
+    if _state["installed"]:
+        return
+    import boto3
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    BUILTIN_HANDLERS.append(("before-call", answer))
+    if boto3.DEFAULT_SESSION is not None:  # made before: its later clients answer in-process too
+        boto3.DEFAULT_SESSION._session.register("before-call", answer)
+    _state["installed"] = True
+
+
+@contextmanager
+def over_http() -> Iterator[None]:
+    """While inside, every call takes the HTTP road through moto's stubber (a test's or the bench's baseline)."""
+    before, _state["enabled"] = _state["enabled"], False
+    try:
+        yield
+    finally:
+        _state["enabled"] = before
+
+
+def answer(model: Any, params: dict, request_signer: Any = None, context: dict | None = None,
+           **_: Any) -> tuple[Any, dict] | None:
+    """botocore's before-call: (http response, parsed answer) for a call moto answers here; None otherwise."""
+    if not _state["enabled"] or not _answerable(model):
+        return None
+    from local import signing
+
+    if not signing.moto_ignores_signatures():
+        return None
+    response_class = _response_class(params["url"])
+    if response_class is None:
+        return None
+    status, headers, body = _call(response_class, model, params, request_signer, context or {})
+    return _parsed(model, params["url"], status, headers, body)
+
+
+@lru_cache(maxsize=1024)  # operation models live as long as their clients
+def _answerable(model: Any) -> bool:
+    service = model.service_model
+    if service.service_name not in SERVICES or service.resolved_protocol not in PROTOCOLS:
+        return False
+    if model.has_streaming_input or model.has_streaming_output or model.has_event_stream_output:
+        return False
+    return service.resolved_protocol == "json" or "{" not in model.http.get("requestUri", "")
+
+
+def _response_class(url: str) -> type | None:
+    """The response class whose dispatch moto's stubber would route `url` to (local/dispatch.py's lookup)."""
+    from moto.core.utils import get_equivalent_url_in_aws_domain
+
+    from local import dispatch
+
+    parsed, _ = get_equivalent_url_in_aws_domain(url)
+    handler = dispatch._handler_for(f"{parsed.scheme}://{parsed.netloc}{parsed.path}")
+    owner = getattr(handler, "__self__", None)  # moto's urls name a class's dispatch (a classmethod)
+    return owner if isinstance(owner, type) else None
+
+
+def _call(response_class: type, model: Any, params: dict, request_signer: Any, context: dict) -> tuple:
+    """The response class set up as moto's setup_class would set it up for this request, then its
+    call_action; a moto HTTPException answered as moto's stubber answers it."""
+    from moto.core.exceptions import HTTPException
+    from moto.iam.models import mark_account_as_visited
+    from moto.utilities.utils import get_partition
+
+    from local.emulation import MOTO_LOCK
+
+    body = params["body"]
+    raw = body if isinstance(body, bytes) else (body or "").encode("utf-8")
+    url = params["url"]
+    handler = response_class()
+    handler.is_werkzeug_request = False
+    handler.normalized_request = None
+    handler.parsed_url = urlparse(url)
+    handler.uri, handler.path, handler.raw_path = url, handler.parsed_url.path, handler.parsed_url.path
+    handler.method = params["method"]
+    handler.headers = dict(params["headers"])
+    handler.querystring = {}
+    handler.data = handler.querystring
+    handler.form_data = {}
+    handler.raw_body = raw
+    handler.body = raw if handler.use_raw_body else raw.decode("utf-8")
+    handler.region = context.get("client_region") or _region_of(handler, url)
+    handler.partition = get_partition(handler.region)
+    handler.uri_match = {}
+    handler.response_headers = {"server": "amazon.com"}
+    handler._get_action = lambda: model.name  # the operation botocore is calling (moto reads it from the request)
+    handler.access_key = _access_key(request_signer)
+    handler.current_account = _account(handler.access_key)
+    if handler.automated_parameter_parsing:
+        handler.params = _request_parser(model).parse({
+            "method": handler.method, "values": {}, "headers": handler.headers, "body": raw,
+            "url_path": handler.path, "url_params": {}})
+    mark_account_as_visited(account_id=handler.current_account, access_key=handler.access_key,
+                            service=handler.service_name, region=handler.region)
+    with MOTO_LOCK:
+        try:
+            return handler.call_action()
+        except HTTPException as error:
+            return error.code, error.get_headers(), error.get_body()
+
+
+def _region_of(handler: Any, url: str) -> str:
+    match = handler.region_regex.search(url)
+    return match.group("region") if match else handler.default_region
+
+
+def _access_key(request_signer: Any) -> str:
+    credentials = getattr(request_signer, "_credentials", None)
+    return getattr(credentials, "access_key", None) or "AKIAEXAMPLE"
+
+
+def _account(access_key: str) -> str:
+    """moto's get_current_account, for a request whose only say is its access key."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key)
+
+
+@lru_cache(maxsize=1024)
+def _request_parser(model: Any) -> Any:
+    """moto's parser of the operation's request (its automated parameter parsing)."""
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.responses import BaseResponse, get_service_model
+
+    operation = get_service_model(model.service_model.service_name).operation_model(model.name)
+    return PROTOCOL_PARSERS[model.service_model.resolved_protocol](
+        operation, map_type=BaseResponse.PROTOCOL_PARSER_MAP_TYPE)
+
+
+@lru_cache(maxsize=None)
+def _response_parser(protocol: str) -> Any:
+    from botocore.parsers import ResponseParserFactory
+
+    return ResponseParserFactory().create_parser(protocol)
+
+
+def _parsed(model: Any, url: str, status: Any, headers: Any, body: Any) -> tuple[Any, dict]:
+    """What botocore's endpoint makes of moto's answer: the HTTP response and the parsed answer,
+    with the modelled fields of an error (a cancelled transaction's reasons) as the endpoint adds them."""
+    from botocore.awsrequest import AWSResponse, HeadersDict
+    from moto.core.botocore_stubber import MockRawResponse
+
+    status_code = int(status)
+    header_dict = HeadersDict({str(k): str(v) for k, v in (headers or {}).items()})
+    content = body if isinstance(body, bytes) else (body or "").encode("utf-8")
+    response_dict = {"headers": header_dict, "status_code": status_code, "body": content,
+                     "context": {"operation_name": model.name}}
+    parser = _response_parser(model.service_model.resolved_protocol)
+    parsed = parser.parse(response_dict, model.output_shape)
+    if status_code >= 300:
+        code = parsed.get("Error", {}).get("Code")
+        error_shape = model.service_model.shape_for_error_code(code) if code else None
+        if error_shape is not None:
+            parsed.update(parser.parse(response_dict, error_shape))
+    if "ResponseMetadata" in parsed:
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+    return AWSResponse(url, status_code, header_dict, MockRawResponse(content)), parsed
