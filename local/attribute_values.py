@@ -27,6 +27,7 @@ def install() -> None:
     if getattr(BaseJSONSerializer._serialize_type_structure, _INSTALLED, False):
         return
     original = BaseJSONSerializer._serialize_type_structure
+    original_map = BaseJSONSerializer._serialize_type_map
 
     @wraps(original)  # __wrapped__: moto's own, for a test comparing both
     def _serialize_type_structure(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
@@ -35,8 +36,18 @@ def install() -> None:
             return
         original(self, serialized, value, shape, key)
 
+    @wraps(original_map)
+    def _serialize_type_map(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
+        # An item (name -> value) whose every value is in wire form: the item as it is, rather
+        # than a value at a time (the walker would write each as it is, under its own name).
+        if key and shape.value.name == "AttributeValue" and in_wire_form({"M": value}):
+            self._default_serialize(serialized, value, shape, key)
+            return
+        original_map(self, serialized, value, shape, key)
+
     setattr(_serialize_type_structure, _INSTALLED, True)
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = _serialize_type_map  # type: ignore[method-assign]
 
 
 def in_wire_form(value: Any) -> bool:

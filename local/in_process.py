@@ -11,7 +11,7 @@ botocore lets a handler answer a call itself), a call to one of SERVICES is give
 the same response class moto would route it to: set up with what moto's `setup_class` would have
 read from the request (body, headers, region, account, parsed parameters), its `call_action` run
 under the lock around moto, and its answer parsed by botocore's own parser, modelled error fields
-and all. Everything behind `call_action` is moto's: validation, conditions, transactions, streams,
+and all (DynamoDB's items in wire form taken as they are: the parser would rebuild them unchanged). Everything behind `call_action` is moto's: validation, conditions, transactions, streams,
 errors. What is skipped is only the HTTP form of a request and an answer that never leave the
 process. tests/integration/test_local_in_process.py compares every answer with moto's own route.
 
@@ -171,9 +171,28 @@ def _request_parser(model: Any) -> Any:
 
 @lru_cache(maxsize=None)
 def _response_parser(protocol: str) -> Any:
-    from botocore.parsers import ResponseParserFactory
+    from botocore.parsers import JSONParser, ResponseParserFactory
 
-    return ResponseParserFactory().create_parser(protocol)
+    if protocol != "json":
+        return ResponseParserFactory().create_parser(protocol)
+
+    from local.attribute_values import in_wire_form
+
+    class ItemsAsTheyCame(JSONParser):
+        """botocore's JSON parser, but for DynamoDB's attribute values and items in wire form (no
+        binary data), which it would rebuild member by member into the very same dicts."""
+
+        def _handle_structure(self, shape, value):  # type: ignore[no-untyped-def]
+            if shape.name == "AttributeValue" and in_wire_form(value):
+                return value
+            return super()._handle_structure(shape, value)
+
+        def _handle_map(self, shape, value):  # type: ignore[no-untyped-def]
+            if shape.value.name == "AttributeValue" and isinstance(value, dict) and in_wire_form({"M": value}):
+                return value
+            return super()._handle_map(shape, value)
+
+    return ItemsAsTheyCame()
 
 
 def _parsed(model: Any, url: str, status: Any, headers: Any, body: Any) -> tuple[Any, dict]:

@@ -51,8 +51,8 @@ def table(aws):
 def test_items_come_back_as_moto_itself_would_answer_them(table, monkeypatch):
     attribute_values.install()
     passed_through = answers()
-    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure",
-                        BaseJSONSerializer._serialize_type_structure.__wrapped__)
+    for name in ("_serialize_type_structure", "_serialize_type_map"):
+        monkeypatch.setattr(BaseJSONSerializer, name, getattr(BaseJSONSerializer, name).__wrapped__)
     by_moto = answers()
     assert passed_through[0][1]["Item"]["host"]["M"]["tags"] == {"SS": ["a", "b"]}
     assert passed_through[1][1]["Item"]["blob"] == {"B": b"\x00\xffbinary"}

@@ -39,12 +39,16 @@ def answers() -> list:
         return reply
 
     # DynamoDB: writes, conditions, reads, an index's pages, transactions, validation errors
-    for n in range(4):
-        keep(dynamodb.put_item, TableName=NAME, Item={**_key(n), "title": {"S": f"Visit {n}"}, "n": {"N": str(n)},
-                                                     "tags": {"SS": ["a", "b"]}, "blob": {"B": b"\x00\xff"},
-                                                     "gsi1pk": {"S": "VISITS"}, "gsi1sk": {"S": f"{n:03d}"}})
+    for n in range(4):  # items of every kind of value; the odd ones with binary data too
+        binary = {"blob": {"B": b"\x00\xff"}, "blobs": {"BS": [b"\x01", b"\x02"]}} if n % 2 else {}
+        keep(dynamodb.put_item, TableName=NAME, Item={
+            **_key(n), **binary, "title": {"S": f"Visit {n}"}, "n": {"N": str(n)}, "tags": {"SS": ["a", "b"]},
+            "host": {"M": {"name": {"S": "Kent"}, "sizes": {"NS": ["1", "2"]}, "gone": {"NULL": True},
+                           "list": {"L": [{"BOOL": False}, {"N": "3"}, {"M": {"inner": {"S": ""}}}]}}},
+            "gsi1pk": {"S": "VISITS"}, "gsi1sk": {"S": f"{n:03d}"}})
     keep(dynamodb.put_item, TableName=NAME, Item=_key(0), ConditionExpression="attribute_not_exists(pk)")
     seen.append(keep(dynamodb.get_item, TableName=NAME, Key=_key(1), ConsistentRead=True))
+    seen.append(keep(dynamodb.get_item, TableName=NAME, Key=_key(2), ConsistentRead=True))
     seen.append(keep(dynamodb.get_item, TableName=NAME, Key=_key(9)))
     seen.append(keep(dynamodb.update_item, TableName=NAME, Key=_key(1), UpdateExpression="SET #t = :t ADD n :one",
                      ExpressionAttributeNames={"#t": "title"},
