@@ -22,6 +22,7 @@ has no parameters; anything else takes the usual road. Installed once per proces
 """
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,6 +30,9 @@ from typing import Any, Iterator
 from urllib.parse import urlparse
 
 SERVICES = frozenset({"dynamodb", "dynamodbstreams", "sqs", "events", "sesv2"})
+# Operations whose answers are written as plain JSON when they are (see _as_plain_json).
+PLAIN_JSON_ANSWERS = {"dynamodb": frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+                                             "BatchGetItem", "TransactWriteItems", "TransactGetItems"})}
 PROTOCOLS = frozenset({"json", "rest-json"})
 
 _state = {"installed": False, "enabled": True}
@@ -132,11 +136,42 @@ def _call(response_class: type, model: Any, params: dict, request_signer: Any, c
             "url_path": handler.path, "url_params": {}})
     mark_account_as_visited(account_id=handler.current_account, access_key=handler.access_key,
                             service=handler.service_name, region=handler.region)
+    if model.name in PLAIN_JSON_ANSWERS.get(model.service_model.service_name, ()):
+        handler.serialized = _as_plain_json(handler, model)
     with MOTO_LOCK:
         try:
             return handler.call_action()
         except HTTPException as error:
             return error.code, error.get_headers(), error.get_body()
+
+
+def _as_plain_json(handler: Any, model: Any) -> Any:
+    """The handler's `serialized`, but an answer that is plain JSON already written as it is.
+
+    moto's serialiser walks the operation's output shape for every answer, member by member. The
+    answers of DynamoDB's item operations are dicts named as the shape names its members, holding
+    only strings, numbers, booleans, lists and dicts (items in wire form): written as JSON as they
+    are, botocore's parser reads from them what it reads from the walker's (it too reads the
+    shape's members, and skips what is null or not in the shape). Anything else (an error, bytes,
+    a date: what json cannot write as the walker would) goes the walker's way."""
+    from moto.dynamodb.responses import DynamoResult
+
+    walker = handler.serialized
+    content_type = f"application/x-amz-json-{model.service_model.metadata.get('jsonVersion', '1.0')}"
+
+    def serialized(action_result: Any) -> tuple:
+        result = action_result.result
+        if type(action_result) is DynamoResult and isinstance(result, dict):
+            try:
+                body = json.dumps(result)
+            except (TypeError, ValueError):
+                return walker(action_result)
+            headers = {"Content-Type": content_type}
+            headers.update(handler.response_headers)
+            return 200, headers, body
+        return walker(action_result)
+
+    return serialized
 
 
 def _region_of(handler: Any, url: str) -> str:
