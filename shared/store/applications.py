@@ -109,6 +109,17 @@ def _changed(application: Application, changes: dict) -> Application:
     return application.model_copy(update={**changes, "updated_at": clock.now(), "version": application.version + 1})
 
 
+def _written(application: Application, changed: Application) -> dict:
+    """The attributes an update of `application` to `changed` sets: those whose value differs.
+
+    Every such update is conditional on the version read, so the stored item is `application`'s
+    and setting its other thirty-odd attributes again would write what is there already (the
+    version and `updated_at` always differ). A waiting list's positions rewritten after a
+    promotion, or an offer, so carry a handful of attributes each rather than the whole item."""
+    before = to_item(application)
+    return {k: v for k, v in to_item(changed).items() if k not in ("pk", "sk") and (k not in before or before[k] != v)}
+
+
 def _each_alone(store: ApplicationStore, changes: list[Offer],
                from_status: tuple[str, ...]) -> list[Application | None]:
     """`change_each` one change at a time: None for each that met a Conflict."""
@@ -172,10 +183,9 @@ class DynamoApplications:
             names = [f":s{i}" for i in range(len(from_status))]
             condition += f" AND #status IN ({', '.join(names)})"
             values |= dict(zip(names, from_status))
-        stored = {k: v for k, v in to_item(updated).items() if k not in ("pk", "sk")}
         try:
-            table.update(**key(application.application_id), changes=stored, event=event, condition=condition,
-                         values=values, names={"#status": "status"} if from_status else None)
+            table.update(**key(application.application_id), changes=_written(application, updated), event=event,
+                         condition=condition, values=values, names={"#status": "status"} if from_status else None)
         except table.ConditionFailed as error:
             raise Conflict(CHANGED) from error
         return updated
@@ -190,8 +200,7 @@ class DynamoApplications:
             updated = [_changed(application, values) for application, _, values in chunk]
             try:
                 table.transact([table.op_update(
-                    **key(application.application_id), event=event,
-                    changes={k: v for k, v in to_item(changed).items() if k not in ("pk", "sk")},
+                    **key(application.application_id), event=event, changes=_written(application, changed),
                     condition=f"version = :version AND #status IN ({', '.join(statuses)})",
                     values={":version": application.version, **statuses}, names={"#status": "status"})
                     for (application, event, _), changed in zip(chunk, updated)])
@@ -206,7 +215,7 @@ class DynamoApplications:
         try:
             table.transact([
                 table.op_update(**key(application.application_id), event=event,
-                                changes={k: v for k, v in to_item(updated).items() if k not in ("pk", "sk")},
+                                changes=_written(application, updated),
                                 condition=f"version = :version AND #status IN ({', '.join(statuses)})",
                                 values={":version": application.version, **statuses}, names={"#status": "status"}),
                 table.op_delete(**guard_key(application.visit_id, application.email),
@@ -226,8 +235,7 @@ class DynamoApplications:
             changed = _changed(application, changes)
             updated.append(changed)
             operations.append(table.op_update(
-                **key(application.application_id), event=event,
-                changes={k: v for k, v in to_item(changed).items() if k not in ("pk", "sk")},
+                **key(application.application_id), event=event, changes=_written(application, changed),
                 condition=f"version = :version AND #status IN ({', '.join(statuses)})",
                 values={":version": application.version, **statuses}, names={"#status": "status"}))
         try:

@@ -158,6 +158,41 @@ def test_changes_written_together_each_only_where_its_application_is_unchanged(s
     assert stores.applications.change_each([], ("submitted",)) == []
 
 
+def test_each_kind_of_change_leaves_the_whole_application_stored_as_changed(stores):
+    """A change writes only the attributes that differ from the version read: what is stored is still the
+    whole application as changed, every attribute and index key, whatever changed before it."""
+    from shared.models.events import ApplicationOffered, ApplicationWaitlisted
+    from shared.store.applications import to_item
+
+    def stored(application_id: str) -> dict:
+        if stores.memory is not None:
+            return to_item(stores.applications.find(application_id))
+        from shared.adapters import table
+
+        return table.get(f"APP#{application_id}", "APP")
+
+    stored_visit = visit()
+    stores.visits.create(stored_visit, VisitCreated(visit_id="v1"))
+    app = application("a1", "p1@essex.example", accessibility_needs="Step-free access")
+    stores.applications.submit(app, stored_visit, submitted(app))
+    [app] = stores.applications.change_each([(app, ApplicationWaitlisted(
+        visit_id="v1", application_id="a1", organisation=app.organisation, position=4, reason="full"),
+        {"status": "waitlisted", "waitlist_position": 4, "waitlist_reason": "full"})], ("submitted",))
+    [app] = stores.applications.change_each([(app, ApplicationWaitlisted(
+        visit_id="v1", application_id="a1", organisation=app.organisation, position=3, reason="full"),
+        {"status": "waitlisted", "waitlist_position": 3, "waitlist_reason": "full"})], ("waitlisted",))
+    [app] = stores.applications.offer_all(stored_visit, [(app, ApplicationOffered(
+        visit_id="v1", application_id="a1", organisation=app.organisation, offer_expires_at="2027-02-01T00:00:00Z",
+        promotion=True), {"status": "offered", "waitlist_position": None, "waitlist_reason": None})], ("waitlisted",))
+    app = stores.applications.change(app, None, from_status=("offered",), status="confirmed", name="Sam Jones")
+    item = stored("a1")
+    assert {k: item.get(k) for k in to_item(app)} == to_item(app)
+    assert (item["status"], item["name"], item["waitlist_position"], item["version"]) == ("confirmed", "Sam Jones",
+                                                                                         None, 5)
+    assert item["accessibility_needs"] == "Step-free access" and item["gsi2pk"] == "PERSON#p1@essex.example"
+    assert stores.applications.find("a1") == app
+
+
 def test_a_withdrawal_releases_the_persons_guard_so_they_may_apply_again(stores):
     stores.visits.create(visit(), VisitCreated(visit_id="v1"))
     app = application()
