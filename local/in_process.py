@@ -131,7 +131,7 @@ def _call(response_class: type, model: Any, params: dict, request_signer: Any, c
     handler.access_key = _access_key(request_signer)
     handler.current_account = _account(handler.access_key)
     if handler.automated_parameter_parsing:
-        handler.params = _request_parser(model).parse({
+        handler.params = _request_parser(model, handler.PROTOCOL_PARSER_MAP_TYPE).parse({
             "method": handler.method, "values": {}, "headers": handler.headers, "body": raw,
             "url_path": handler.path, "url_params": {}})
     mark_account_as_visited(account_id=handler.current_account, access_key=handler.access_key,
@@ -194,14 +194,32 @@ def _account(access_key: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _request_parser(model: Any) -> Any:
-    """moto's parser of the operation's request (its automated parameter parsing)."""
-    from moto.core.parse import PROTOCOL_PARSERS
-    from moto.core.responses import BaseResponse, get_service_model
+def _request_parser(model: Any, map_type: type) -> Any:
+    """moto's parser of the operation's request (its automated parameter parsing); for JSON, with
+    DynamoDB's attribute values and items in wire form taken as they are (it would rebuild them
+    member by member into the very same values)."""
+    from moto.core.parse import PROTOCOL_PARSERS, JSONParser
+    from moto.core.responses import get_service_model
+
+    from local.attribute_values import in_wire_form
 
     operation = get_service_model(model.service_model.service_name).operation_model(model.name)
-    return PROTOCOL_PARSERS[model.service_model.resolved_protocol](
-        operation, map_type=BaseResponse.PROTOCOL_PARSER_MAP_TYPE)
+    protocol = model.service_model.resolved_protocol
+    if protocol != "json" or map_type is not dict:
+        return PROTOCOL_PARSERS[protocol](operation, map_type=map_type)
+
+    class ItemsAsTheyCome(JSONParser):
+        def _parse_structure(self, shape, value):  # type: ignore[no-untyped-def]
+            if shape.name == "AttributeValue" and in_wire_form(value):
+                return value
+            return super()._parse_structure(shape, value)
+
+        def _parse_map(self, shape, value):  # type: ignore[no-untyped-def]
+            if shape.value.name == "AttributeValue" and isinstance(value, dict) and in_wire_form({"M": value}):
+                return value
+            return super()._parse_map(shape, value)
+
+    return ItemsAsTheyCome(operation, map_type=map_type)
 
 
 @lru_cache(maxsize=None)
