@@ -17,6 +17,7 @@ and coordinators' tokens, and visitors acting through the links in their emails.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import random
 import re
@@ -24,8 +25,7 @@ import resource
 import shutil
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -109,33 +109,50 @@ REFLECTIONS = (
 # --- talking to the stack --------------------------------------------------------------------
 
 class Client:
-    """The API over HTTP, as the members' area and the visitors' browsers call it."""
+    """The API over HTTP, as the members' area and the visitors' browsers call it: one kept-alive
+    connection, as a browser keeps one (the stack's server speaks HTTP/1.1)."""
 
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
         self.requests = 0
+        self._connection: http.client.HTTPConnection | None = None
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              accept: str = "application/json") -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Accept", accept)
+        headers = {"Accept": accept}
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            headers["Content-Type"] = "application/json"
         if token:
-            request.add_header("Authorization", f"Bearer {token}")
+            headers["Authorization"] = f"Bearer {token}"
         self.requests += 1
-        try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                status, content = answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            status, content = error.code, error.read()
+        status, content = self._send(method, path, data, headers)
         if accept != "application/json":
             return status, content.decode("utf-8", "replace")
         try:
             return status, json.loads(content) if content else None
         except ValueError:
             return status, None
+
+    def _send(self, method: str, path: str, data: bytes | None, headers: dict) -> tuple[int, bytes]:
+        for attempt in (1, 2):  # a connection the server closed meanwhile is opened again, once
+            if self._connection is None:
+                parts = urllib.parse.urlsplit(self.base)
+                self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+            try:
+                self._connection.request(method, path, body=data, headers=headers)
+                answer = self._connection.getresponse()
+                return answer.status, answer.read()
+            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def token(self, email: str, **claims: Any) -> str:
         status, answer = self.call("POST", "/_local/token", {"email": email, **claims})
@@ -412,8 +429,8 @@ def play(out: Path, seed: int = 2017, quiet: bool = False, days: int | None = No
     # No background pump or ticker: the demo settles after each step itself, so only its own steps move.
     stack = LocalStack(port=0, now=OPENS_AT - timedelta(hours=1), pump_interval=3600, tick_interval=3600,
                        warm=False).start()
+    client, mailbox = Client(stack.url), Mailbox()
     try:
-        client, mailbox = Client(stack.url), Mailbox()
         demo = Demo(client, random.Random(seed), out)
         coordinator = client.token("coordinator@centre.example", name="Programme coordinator",
                                    groups=["coordinators"])
@@ -443,6 +460,7 @@ def play(out: Path, seed: int = 2017, quiet: bool = False, days: int | None = No
         return {"seconds": elapsed, "peak_mb": peak_mb, "emails": mailbox.seen, "requests": client.requests,
                 "rows": rows, "tally": dict(demo.tally), "kinds": dict(kinds), "days": days}
     finally:
+        client.close()
         stack.stop()
 
 
