@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterator
 from urllib.parse import urlparse
@@ -32,7 +33,8 @@ from urllib.parse import urlparse
 SERVICES = frozenset({"dynamodb", "dynamodbstreams", "sqs", "events", "sesv2"})
 # Operations whose answers are written as plain JSON when they are (see _as_plain_json).
 PLAIN_JSON_ANSWERS = {"dynamodb": frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
-                                             "BatchGetItem", "TransactWriteItems", "TransactGetItems"})}
+                                             "BatchGetItem", "TransactWriteItems", "TransactGetItems"}),
+                      "dynamodbstreams": frozenset({"GetRecords"})}
 PROTOCOLS = frozenset({"json", "rest-json"})
 
 _state = {"installed": False, "enabled": True}
@@ -149,21 +151,29 @@ def _as_plain_json(handler: Any, model: Any) -> Any:
     """The handler's `serialized`, but an answer that is plain JSON already written as it is.
 
     moto's serialiser walks the operation's output shape for every answer, member by member. The
-    answers of DynamoDB's item operations are dicts named as the shape names its members, holding
-    only strings, numbers, booleans, lists and dicts (items in wire form): written as JSON as they
-    are, botocore's parser reads from them what it reads from the walker's (it too reads the
-    shape's members, and skips what is null or not in the shape). Anything else (an error, bytes,
-    a date: what json cannot write as the walker would) goes the walker's way."""
+    answers of DynamoDB's item operations and its stream's records are dicts named as the shape
+    names its members, holding only strings, numbers, booleans, lists and dicts (items in wire
+    form), and dates: written as JSON as they are (a date as the walker writes it, seconds since
+    the epoch to the millisecond), botocore's parser reads from them what it reads from the
+    walker's (it too reads the shape's members, and skips what is null or not in the shape).
+    Anything else (an error, bytes: what json cannot write as the walker would) goes the walker's way."""
+    from moto.core.responses import ActionResult
+    from moto.core.serialize import TimestampSerializer
     from moto.dynamodb.responses import DynamoResult
 
     walker = handler.serialized
     content_type = f"application/x-amz-json-{model.service_model.metadata.get('jsonVersion', '1.0')}"
 
+    def as_walker_writes(value: Any) -> Any:
+        if isinstance(value, datetime):  # every date of these answers is in the walker's default format
+            return TimestampSerializer._timestamp_unixtimestamp(value)
+        raise TypeError(f"{type(value).__name__} is written by the walker")
+
     def serialized(action_result: Any) -> tuple:
         result = action_result.result
-        if type(action_result) is DynamoResult and isinstance(result, dict):
+        if type(action_result) in (DynamoResult, ActionResult) and isinstance(result, dict):
             try:
-                body = json.dumps(result)
+                body = json.dumps(result, default=as_walker_writes)
             except (TypeError, ValueError):
                 return walker(action_result)
             headers = {"Content-Type": content_type}
