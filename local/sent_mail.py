@@ -10,6 +10,9 @@ included), to whatever reads it. One email alone compresses only ~3x (most of it
 stylesheet and layout, said once per email), but each says them as the others do: compressed with
 the first email kept as zlib's preset dictionary, a programme's emails take ~1/25 of their text.
 
+moto's `send_raw_email` also parses each email whole (every part of its MIME tree) only to read
+its From, To, Cc and Bcc headers: here it parses the headers alone, which read the same.
+
 Installed once per process by `install()` (the local stack calls it).
 """
 from __future__ import annotations
@@ -28,13 +31,33 @@ _dictionary: bytes | None = None
 
 
 def install() -> None:
-    from moto.ses.models import RawMessage
+    from moto.ses import models
 
+    if not isinstance(models.email, _HeadersOnly):
+        models.email = _HeadersOnly(models.email)
+    RawMessage = models.RawMessage
     current = RawMessage.__dict__.get("raw_data")
     if getattr(current, "fget", None) is not None and getattr(current.fget, _INSTALLED, False):
         return
     setattr(_get, _INSTALLED, True)
     RawMessage.raw_data = property(_get, _set)  # type: ignore[attr-defined]
+
+
+class _HeadersOnly:
+    """The `email` module as moto's SES models see it, but for `message_from_string`, which parses the
+    headers only (the body is kept as one text): all send_raw_email reads are the addresses."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    @staticmethod
+    def message_from_string(text: str, *args: Any, **kwargs: Any) -> Any:
+        from email.parser import Parser
+
+        return Parser(*args, **kwargs).parsestr(text, headersonly=True)
 
 
 def _set(self: Any, value: Any) -> None:

@@ -40,6 +40,35 @@ def test_a_sent_email_reads_back_as_moto_kept_it(aws, monkeypatch):
     assert sent_mail.kept_bytes(ours) * 4 < len(motos.raw_data)  # kept in a quarter of the space or less
 
 
+def test_the_addresses_moto_reads_from_an_email_are_those_of_its_whole_parse(aws, monkeypatch):
+    """moto's SES reads From, To, Cc and Bcc of a raw email: parsing its headers alone reads the same."""
+    import email as stdlib_email
+
+    from moto.ses import models
+
+    message = EmailMessage()
+    message["From"] = f"Programme team <{TEST_ENV['MAIL_FROM']}>"
+    message["To"] = ", ".join(f"Visitor {n} <visitor{n}@force{n}.example>" for n in range(8))  # folded
+    message["Cc"], message["Bcc"] = "Siân Évans <sian@uni.example>", "lead@force.example"
+    message["Subject"] = "A place for you"
+    message.set_content("Hello\n" * 200)
+    message.add_alternative("<p>Hello</p>\n" * 200, subtype="html")
+    data = message.as_bytes()
+
+    def addresses(source):
+        backend = ses_backends["123456789012"][TEST_ENV["AWS_DEFAULT_REGION"]]
+        sent = backend.send_raw_email(source=source, destinations=[], raw_data=data.decode())
+        return sent.source, sent.destinations
+
+    sent_mail.install()
+    assert isinstance(models.email, sent_mail._HeadersOnly)
+    ours = addresses(None), addresses(TEST_ENV["MAIL_FROM"])
+    monkeypatch.setattr(models, "email", stdlib_email)
+    motos = addresses(None), addresses(TEST_ENV["MAIL_FROM"])
+    assert ours == motos
+    assert len(ours[0][1]) == 10 and ours[0][0] == TEST_ENV["MAIL_FROM"]
+
+
 def test_any_text_round_trips_and_other_values_are_kept_as_they_are():
     sent_mail.install()
     for text in ("", "plain", "é\u2014\U0001f600", "lone \udcff surrogate"):
