@@ -156,7 +156,8 @@ def _as_plain_json(handler: Any, model: Any) -> Any:
     form), and dates: written as JSON as they are (a date as the walker writes it, seconds since
     the epoch to the millisecond), botocore's parser reads from them what it reads from the
     walker's (it too reads the shape's members, and skips what is null or not in the shape).
-    Anything else (an error, bytes: what json cannot write as the walker would) goes the walker's way."""
+    Anything else (an error, bytes, a map with an empty name: what json does not write as the
+    walker would) goes the walker's way."""
     from moto.core.responses import ActionResult
     from moto.core.serialize import TimestampSerializer
     from moto.dynamodb.responses import DynamoResult
@@ -175,6 +176,8 @@ def _as_plain_json(handler: Any, model: Any) -> Any:
             try:
                 body = json.dumps(result, default=as_walker_writes)
             except (TypeError, ValueError):
+                return walker(action_result)
+            if '"": ' in body:  # a map with an empty name: the walker has its own answer (attribute_values.py)
                 return walker(action_result)
             headers = {"Content-Type": content_type}
             headers.update(handler.response_headers)
