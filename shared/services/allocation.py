@@ -148,12 +148,15 @@ def run(stores: Stores, visit_id: str) -> dict:
 
 
 def rerun_if_allocated(stores: Stores, visit_id: str) -> None:
-    """Promotion: after a place was freed, fill it (only for a live visit that was allocated before)."""
+    """Promotion: after a place was freed, fill it, for a live visit allocated before or being allocated
+    now. A place offered and given back while the first run is still writing (its record is not saved
+    yet: the visit is `closed`) is filled once that run is done: `run` waits for its lease, or answers
+    409 (the event is delivered again) if it is held too long."""
     try:
         visit = visits.find(stores, visit_id)
     except NotFound:
         return
-    if visit.status == "cancelled" or record(stores, visit_id) is None:
+    if visit.status == "cancelled" or (record(stores, visit_id) is None and visit.status != "closed"):
         return
     run(stores, visit_id)
 

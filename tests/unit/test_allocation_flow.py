@@ -433,6 +433,35 @@ def test_an_allocation_cut_short_after_its_offers_is_finished_when_its_timer_eve
     assert [world.status(a) for a in kent] == ["offered", "offered", "waitlisted"]
 
 
+def test_a_place_given_back_while_the_first_allocation_is_still_writing_is_filled_after_it(world, monkeypatch):
+    """The withdrawal's reaction runs while the first run is between its offers and its record (another
+    consumer, at once): it must not take the visit for never allocated; it waits for the run (here the
+    lease is held too long: 409, and SQS delivers the event again), then fills the place."""
+    from shared.errors import Conflict
+    from shared.services import allocation, offers
+
+    visit_id = world.visit(capacity=2, max_per_organisation=2)
+    kent = world.apply(visit_id, "Kent Police", 3)
+    world.at(NOW + timedelta(minutes=30))
+    monkeypatch.setattr(allocation, "LEASE_WAIT_SECONDS", 0.05)
+    writes, given_back = world.stores.applications.change_each, []
+
+    def withdrawn_meanwhile(*args, **kwargs):
+        if not given_back:
+            holder = applications.find(world.stores, kent[0].application_id)
+            event = ApplicationWithdrawn(visit_id=visit_id, application_id=holder.application_id,
+                                         organisation=holder.organisation, previous_status=holder.status)
+            applications.change(world.stores, holder, event, status="withdrawn")
+            with pytest.raises(Conflict):  # not taken for done: the first run holds the lease
+                offers.on_withdrawn(world.stores, event)
+            given_back.append(event)
+        return writes(*args, **kwargs)
+
+    monkeypatch.setattr(world.stores.applications, "change_each", withdrawn_meanwhile)
+    assert world.allocate(visit_id)[0] == 200  # its events then delivered, the withdrawal's again among them
+    assert given_back and [world.status(a) for a in kent] == ["withdrawn", "offered", "offered"]
+
+
 def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_visit(world):
     visit_id = world.visit(capacity=2, max_per_organisation=2)
     kent = world.apply(visit_id, "Kent Police", 3)
