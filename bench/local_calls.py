@@ -95,6 +95,7 @@ class _MotoOwn:
             (SigV4Auth, "add_auth", SigV4Auth.add_auth.__wrapped__),
             (DynamoType, "size", item_sizes._originals["size"]),
             (utils, "unix_time", moto_helpers._originals["unix_time"]),
+            (sqs_models.SQSBackend, "is_message_valid_based_on_retention_period", moto_helpers._originals["retained"]),
             *((module, "camelcase_to_underscores", moto_helpers._originals["camelcase_to_underscores"])
               for module in (utils, responses, sqs_models)),
         ]

@@ -1,4 +1,4 @@
-"""Two of moto's small helpers, computing the same answers without redoing constant work per call.
+"""Three of moto's small helpers, computing the same answers without redoing constant work per call.
 
 - `unix_time` builds the epoch (`utcfromtimestamp(0)`, a new datetime through a timezone
   conversion) at every call; SQS asks it twice per message held, at every send and receive
@@ -8,6 +8,10 @@
 - `camelcase_to_underscores`, a pure function of its text, runs a character loop per call: the
   response layer converts each action's name with it at every call, and SQS each attribute's
   name of every queue it describes. Here each distinct text is converted once (bounded).
+- SQS checks each message it is about to hand out against the queue's retention period, which it
+  reads through `get_queue_attributes`: that computes every attribute of the queue three times
+  over, and the approximate counts among them walk every message held (a receive of a batch
+  from a queue of n messages cost n² reads of the clock). Here the check reads the period itself.
 
 Installed once per process by `install()` (the local stack calls it), in the modules that call them.
 """
@@ -29,7 +33,9 @@ def install() -> None:
         return
     _utils = utils
     _originals.update(unix_time=utils.unix_time, camelcase_to_underscores=utils.camelcase_to_underscores,
-                      epoch=utils.utcfromtimestamp(0))
+                      epoch=utils.utcfromtimestamp(0),
+                      retained=sqs_models.SQSBackend.is_message_valid_based_on_retention_period)
+    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
     utils.unix_time = unix_time  # unix_time_millis (SQS's) calls it through the module
     for module in (utils, responses, sqs_models):
         if getattr(module, "camelcase_to_underscores", None) is _originals["camelcase_to_underscores"]:
@@ -41,6 +47,13 @@ def unix_time(dt: Any = None) -> float:
     dt = dt or _utils.utcnow()
     delta = dt - _originals["epoch"]
     return (delta.days * 86400) + (delta.seconds + (delta.microseconds / 1e6))
+
+
+def retained(self: Any, queue_name: str, message: Any) -> bool:
+    """moto's SQSBackend.is_message_valid_based_on_retention_period (5.2.5), the period read from the queue
+    (what get_queue_attributes answers for MessageRetentionPeriod: the same attribute, an int)."""
+    retention_period = self.get_queue(queue_name).message_retention_period
+    return retention_period + message.sent_timestamp / 1000 > _utils.unix_time()
 
 
 def camelcase_to_underscores(argument: Any) -> Any:

@@ -30,3 +30,24 @@ def test_names_convert_as_moto_converts_them():
                  "SSEType", "already_snake", "", "ListObjectsV2"):
         assert responses.camelcase_to_underscores(name) == models.camelcase_to_underscores(name) == MOTO_CAMEL(name)
         assert responses.camelcase_to_underscores(name) == MOTO_CAMEL(name)  # the second time from the cache
+
+
+def test_a_message_is_retained_as_moto_reads_the_queue_s_retention_period(aws):
+    import boto3
+    from moto.sqs.models import SQSBackend, sqs_backends
+
+    from tests.conftest import TEST_ENV
+
+    sqs = boto3.client("sqs")
+    sqs.create_queue(QueueName="retained", Attributes={"MessageRetentionPeriod": "60"})
+    backend = sqs_backends["123456789012"][TEST_ENV["AWS_DEFAULT_REGION"]]
+    queue = backend.get_queue("retained")
+    for _ in range(3):
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="retained")["QueueUrl"],
+                         MessageBody="m")
+    now_ms = utils.unix_time_millis()
+    for message, age_seconds in zip(queue._messages, (0, 59, 61)):
+        message.sent_timestamp = int(now_ms - age_seconds * 1000)
+    ours = [SQSBackend.is_message_valid_based_on_retention_period(backend, "retained", m) for m in queue._messages]
+    assert ours == [moto_helpers._originals["retained"](backend, "retained", m) for m in queue._messages]
+    assert ours == [True, True, False]
