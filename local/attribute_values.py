@@ -9,6 +9,12 @@ time. The values moto's DynamoDB hands the serialiser are already in wire form (
 have written it. A value holding binary data (B, BS: bytes to be base64-encoded) or a map with an empty name
 still goes the long way, so nothing is changed but the time.
 
+Before that, moto turns each answer's model objects into plain values (`dynamo_to_dict`), trying at
+every value whether it is a date, an attribute value, an object with `to_json`, a dict or a list;
+a Query's items made that ~6% of a programme's year. `dynamo_to_dict` here answers the common
+cases (an attribute value of a plain kind, a plain dict or list, a string or number) at once,
+exactly as moto does, and hands everything else (binary data, dates, model objects) to moto's.
+
 Installed once per process by `install()` (the local stack calls it).
 """
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any
 _INSTALLED = "_local_stack_pass_through"
 _SCALARS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 _SETS = ("SS", "NS")
+_PLAIN = (str, int, float, bool)
+_originals: dict[str, Any] = {}
 
 
 def install() -> None:
@@ -48,6 +56,39 @@ def install() -> None:
     setattr(_serialize_type_structure, _INSTALLED, True)
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_map = _serialize_type_map  # type: ignore[method-assign]
+
+    from moto.dynamodb import responses
+    from moto.dynamodb.models import dynamo_type, utilities
+
+    _originals.update(dynamo_to_dict=utilities.dynamo_to_dict, DynamoType=dynamo_type.DynamoType)
+    utilities.dynamo_to_dict = dynamo_to_dict  # moto's own recursion calls it through the module
+    responses.dynamo_to_dict = dynamo_to_dict
+
+
+def dynamo_to_dict(obj: Any) -> Any:
+    """moto.dynamodb.models.utilities.dynamo_to_dict (5.2.5), its common cases first."""
+    kind = type(obj)
+    if kind is _originals["DynamoType"]:
+        held, value = obj.type, obj.value
+        if held in _SCALARS:
+            if type(value) is _SCALARS[held]:
+                return {held: value}
+        elif held in _SETS:
+            if type(value) is list and all(type(member) is str for member in value):
+                return {held: list(value)}
+        elif held == "M":
+            if type(value) is dict:
+                return {"M": {name: dynamo_to_dict(member) for name, member in value.items()}}
+        elif held == "L":
+            if type(value) is list:
+                return {"L": [dynamo_to_dict(member) for member in value]}
+    elif kind is dict:
+        return {name: dynamo_to_dict(member) for name, member in obj.items()}
+    elif kind is list:
+        return [dynamo_to_dict(member) for member in obj]
+    elif kind in _PLAIN or obj is None:
+        return obj
+    return _originals["dynamo_to_dict"](obj)
 
 
 def in_wire_form(value: Any) -> bool:

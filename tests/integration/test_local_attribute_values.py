@@ -67,3 +67,26 @@ def test_only_plain_wire_values_are_passed_through():
     assert not attribute_values.in_wire_form({"M": {"": {"S": "x"}}})  # moto's walker has its own answer
     assert not attribute_values.in_wire_form({"S": "x", "N": "1"})  # two types: not a value DynamoDB writes
     assert not attribute_values.in_wire_form({"N": 3})              # a number not as text
+
+
+def test_model_objects_become_the_plain_values_moto_makes_of_them():
+    import datetime
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models import utilities
+
+    attribute_values.install()
+    motos = attribute_values._originals["dynamo_to_dict"]
+    attrs = {**ITEMS[0], "blob": {"B": "AP8="}, "raw": {"B": b"\x00\xff"}, "blobs": {"BS": ["AQ==", b"\x02"]},
+             "nested": {"M": {"inner": {"B": "Aw=="}, "list": {"L": [{"S": "x"}, {"BS": ["AQ=="]}]}}}}
+    item = Item(DynamoType({"S": "APP#1"}), DynamoType({"S": "APP"}), attrs)
+    subjects = [
+        item, item.attrs, LimitedSizeDict(item.attrs), {"Item": item.describe_attrs(attributes=None)["Item"]},
+        [item, item], {"Items": [item.to_json()], "Count": 1, "ScannedCount": 1, "LastEvaluatedKey": None},
+        {"ConsumedCapacity": {"TableName": NAME, "CapacityUnits": 0.5}},
+        {"when": datetime.datetime(2027, 1, 5, 17, 0, 0, 123456)}, DynamoType({"N": "3"}),
+        DynamoType({"SS": ["a", "b"]}), DynamoType({"NULL": True}), "text", 3, 2.5, True, None,
+    ]
+    for subject in subjects:
+        assert utilities.dynamo_to_dict(subject) == motos(subject), subject
+    assert utilities.dynamo_to_dict(item)["Attributes"]["raw"] == {"B": b"\x00\xff"}
