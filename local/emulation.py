@@ -278,6 +278,7 @@ def _speed_up_queries() -> None:
     afterwards, so the order they come in does not matter). The same results, at a cost that no longer
     grows with the whole table (the hourly sweep's partitions, and a visit's applications through gsi1,
     in an ever-growing table)."""
+    from moto.dynamodb.models import table as table_module
     from moto.dynamodb.models.table import Table
 
     if getattr(Table.query, "_local_stack", False):
@@ -311,13 +312,38 @@ def _speed_up_queries() -> None:
             if self.range_key_attr else None
         if narrowed is not None:
             self.all_items = lambda: narrowed  # shadows the method for this one call (moto is serialised)
+        _querying.active = True
         try:
             return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
                             scan_index_forward, projection_expressions, index_name, *args, **kwargs)
         finally:
+            _querying.active = False
             if narrowed is not None:
                 del self.all_items
 
     query._local_stack = True  # type: ignore[attr-defined]
     query.__wrapped__ = original  # type: ignore[attr-defined]  (tests compare answers with moto's own)
     Table.query = query  # type: ignore[method-assign]
+    table_module.copy = _CopiesFoundItemsShallow(table_module.copy)
+
+
+# Set while Table.query runs (per thread): its deep copy of the items found may be a shallow one.
+_querying = threading.local()
+
+
+class _CopiesFoundItemsShallow:
+    """The `copy` module as moto's table model sees it, but for the one deep copy Table.query makes:
+    of the list of items it found, before projecting and filtering them. Nothing after changes an
+    item (a projection makes a new one, a filter reads, the handler makes new dicts of their
+    values), so a copy of the list does: deep-copying each item was a third of a Query's time."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if getattr(_querying, "active", False) and type(value) is list:
+            return list(value)
+        return self._module.deepcopy(value, memo)

@@ -47,6 +47,11 @@ def answers() -> list[tuple[str, list]]:
                              "ExpressionAttributeValues": {":p": {"S": "VISIT#v1#APPS"}, ":s": {"S": "2026-12-1"}}}),
         ("gsi2: a person's", {"IndexName": "gsi2", "KeyConditionExpression": "gsi2pk = :p",
                               "ExpressionAttributeValues": {":p": {"S": "person1@kent.example"}}}),
+        ("gsi1: projected", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+                             "ProjectionExpression": "pk, gsi2pk", "ExpressionAttributeValues": {":p": {"S": "VISIT#v3#APPS"}}}),
+        ("gsi1: filtered", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+                            "FilterExpression": "gsi2pk = :who", "ExpressionAttributeValues": {
+                                ":p": {"S": "VISIT#v3#APPS"}, ":who": {"S": "person2@kent.example"}}}),
         ("nothing there", {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "NONE"}}}),
         ("no index entry", {"IndexName": "gsi3", "KeyConditionExpression": "gsi3pk = :p",
                             "ExpressionAttributeValues": {":p": {"S": "x"}}}),
@@ -72,3 +77,20 @@ def test_queries_answer_as_moto_walking_the_whole_table_would(table, monkeypatch
     assert [len(pages) for _, pages in narrowed][3] == 2  # 10 of v2's 12 are in gsi1: two pages of 5
     for (what, ours), (_, motos) in zip(narrowed, by_moto, strict=True):
         assert ours == motos, what
+
+
+def test_what_a_query_answers_is_a_copy_the_table_s_items_never_change_through(table):
+    """The items found are copied as a list, not one by one (local/emulation.py): projecting, filtering
+    and answering them must leave the stored items as they were."""
+    _speed_up_queries()
+    dynamodb = boto3.client("dynamodb")
+
+    def stored() -> list:
+        return sorted(dynamodb.scan(TableName=NAME, ConsistentRead=True)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+    before = stored()
+    answered = answers()
+    answered[3][1][0][0][0]["gsi1pk"]["S"] = "changed by whoever read the answer"
+    after = stored()
+    assert after == before and len(after) == 3 + 3 * 12 + 12
+    assert answers()[3][1][0][0][0]["gsi1pk"]["S"] == "VISIT#v2#APPS"  # the next reader gets it as stored
