@@ -75,7 +75,13 @@ class _MotoOwn:
         from moto.core import utils
         from moto.sqs import models as sqs_models
 
-        from local import dispatch, emulation, item_sizes, moto_helpers, update_expressions
+        from botocore.serialize import JSONSerializer
+        from botocore.validate import ParamValidator
+        from moto.dynamodb import responses as dynamodb_responses
+        from moto.dynamodb.models import table as table_module
+        from moto.dynamodb.models import utilities as dynamodb_utilities
+
+        from local import attribute_values, dispatch, emulation, item_sizes, moto_helpers, update_expressions
 
         moto_process_request = dispatch._originals["process_request"]
 
@@ -96,6 +102,13 @@ class _MotoOwn:
             (DynamoType, "size", item_sizes._originals["size"]),
             (utils, "unix_time", moto_helpers._originals["unix_time"]),
             (sqs_models.SQSBackend, "is_message_valid_based_on_retention_period", moto_helpers._originals["retained"]),
+            (ParamValidator, "_validate_structure", attribute_values._originals["validate_structure"]),
+            (ParamValidator, "_validate_map", attribute_values._originals["validate_map"]),
+            (JSONSerializer, "_serialize_type_structure", attribute_values._originals["serialize_structure"]),
+            (JSONSerializer, "_serialize_type_map", attribute_values._originals["serialize_map"]),
+            (dynamodb_utilities, "dynamo_to_dict", attribute_values._originals["dynamo_to_dict"]),
+            (dynamodb_responses, "dynamo_to_dict", attribute_values._originals["dynamo_to_dict"]),
+            (table_module, "copy", copy),
             *((module, "camelcase_to_underscores", moto_helpers._originals["camelcase_to_underscores"])
               for module in (utils, responses, sqs_models)),
         ]

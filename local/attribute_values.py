@@ -15,6 +15,11 @@ a Query's items made that ~6% of a programme's year. `dynamo_to_dict` here answe
 cases (an attribute value of a plain kind, a plain dict or list, a string or number) at once,
 exactly as moto does, and hands everything else (binary data, dates, model objects) to moto's.
 
+The same on the way in: botocore checks each request's parameters against the operation's model and
+serialises them, walking every attribute value of every item member by member too. A value in wire
+form is valid as it is (one known type, the type's Python value; the model sets no minimum for
+them) and is written as it is: here it is taken so, by the validator and by the JSON serialiser.
+
 Installed once per process by `install()` (the local stack calls it).
 """
 from __future__ import annotations
@@ -56,6 +61,40 @@ def install() -> None:
     setattr(_serialize_type_structure, _INSTALLED, True)
     BaseJSONSerializer._serialize_type_structure = _serialize_type_structure  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_map = _serialize_type_map  # type: ignore[method-assign]
+
+    from botocore.serialize import JSONSerializer
+    from botocore.validate import ParamValidator
+
+    _originals.update(validate_structure=ParamValidator._validate_structure, validate_map=ParamValidator._validate_map,
+                      serialize_structure=JSONSerializer._serialize_type_structure,
+                      serialize_map=JSONSerializer._serialize_type_map)
+
+    def _validate_structure(self, params, shape, errors, name):  # type: ignore[no-untyped-def]
+        if shape.name == "AttributeValue" and in_wire_form(params):
+            return
+        _originals["validate_structure"](self, params, shape, errors, name)
+
+    def _validate_map(self, param, shape, errors, name):  # type: ignore[no-untyped-def]
+        if shape.value.name == "AttributeValue" and type(param) is dict and in_wire_form({"M": param}):
+            return
+        _originals["validate_map"](self, param, shape, errors, name)
+
+    def _serialize_request_structure(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
+        if key is not None and shape.name == "AttributeValue" and in_wire_form(value):
+            serialized[key] = value
+            return
+        _originals["serialize_structure"](self, serialized, value, shape, key)
+
+    def _serialize_request_map(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
+        if shape.value.name == "AttributeValue" and type(value) is dict and in_wire_form({"M": value}):
+            serialized[key] = value
+            return
+        _originals["serialize_map"](self, serialized, value, shape, key)
+
+    ParamValidator._validate_structure = _validate_structure  # type: ignore[method-assign]
+    ParamValidator._validate_map = _validate_map  # type: ignore[method-assign]
+    JSONSerializer._serialize_type_structure = _serialize_request_structure  # type: ignore[method-assign]
+    JSONSerializer._serialize_type_map = _serialize_request_map  # type: ignore[method-assign]
 
     from moto.dynamodb import responses
     from moto.dynamodb.models import dynamo_type, utilities

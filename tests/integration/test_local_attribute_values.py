@@ -90,3 +90,54 @@ def test_model_objects_become_the_plain_values_moto_makes_of_them():
     for subject in subjects:
         assert utilities.dynamo_to_dict(subject) == motos(subject), subject
     assert utilities.dynamo_to_dict(item)["Attributes"]["raw"] == {"B": b"\x00\xff"}
+
+
+def test_requests_are_checked_and_written_as_botocore_itself_would():
+    """Parameters holding items in wire form: the same request body, and the same errors for bad ones."""
+    import json as json_module
+
+    import botocore.session
+    from botocore.exceptions import ParamValidationError
+    from botocore.serialize import JSONSerializer
+    from botocore.validate import ParamValidator
+
+    attribute_values.install()
+    service = botocore.session.get_session().get_service_model("dynamodb")
+    requests = [
+        ("PutItem", {"TableName": NAME, "Item": ITEMS[0]}),
+        ("PutItem", {"TableName": NAME, "Item": ITEMS[1], "ConditionExpression": "attribute_not_exists(pk)"}),
+        ("UpdateItem", {"TableName": NAME, "Key": {"pk": {"S": "A"}, "sk": {"S": "B"}}, "UpdateExpression": "SET #a = :a",
+                        "ExpressionAttributeNames": {"#a": "a"},
+                        "ExpressionAttributeValues": {":a": {"M": {"x": {"L": [{"N": "1"}, {"B": b"\x00"}]}}}}}),
+        ("Query", {"TableName": NAME, "KeyConditionExpression": "pk = :p",
+                   "ExpressionAttributeValues": {":p": {"S": "APP#1"}}, "ExclusiveStartKey": {"pk": {"S": "A"}}}),
+        ("TransactWriteItems", {"TransactItems": [{"Put": {"TableName": NAME, "Item": ITEMS[0]}},
+                                                  {"Delete": {"TableName": NAME, "Key": {"pk": {"S": "A"}}}}]}),
+        # two types in one value and none: botocore lets them through (DynamoDB refuses them); then bad
+        # ones: a number not as text, an unknown type, not a dict, a map holding a bad value
+        ("PutItem", {"TableName": NAME, "Item": {"pk": {"S": "a", "N": "1"}}}),
+        ("PutItem", {"TableName": NAME, "Item": {"pk": {}}}),
+        ("PutItem", {"TableName": NAME, "Item": {"pk": {"N": 3}}}),
+        ("PutItem", {"TableName": NAME, "Item": {"pk": {"X": "a"}}}),
+        ("PutItem", {"TableName": NAME, "Item": {"pk": "a"}}),
+        ("PutItem", {"TableName": NAME, "Item": {"pk": {"M": {"": {"S": "x"}, "n": {"BOOL": "yes"}}}}}),
+    ]
+
+    def outcome(operation: str, params: dict):
+        model = service.operation_model(operation)
+        errors = ParamValidator().validate(params, model.input_shape)
+        if errors.has_errors():
+            return ("invalid", str(ParamValidationError(report=errors.generate_report())))
+        body = JSONSerializer().serialize_to_request(params, model)["body"]
+        return ("body", json_module.loads(body))
+
+    ours = [outcome(*request) for request in requests]
+    originals = attribute_values._originals
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ParamValidator, "_validate_structure", originals["validate_structure"])
+        patch.setattr(ParamValidator, "_validate_map", originals["validate_map"])
+        patch.setattr(JSONSerializer, "_serialize_type_structure", originals["serialize_structure"])
+        patch.setattr(JSONSerializer, "_serialize_type_map", originals["serialize_map"])
+        botocores = [outcome(*request) for request in requests]
+    assert ours == botocores
+    assert [kind for kind, _ in ours] == ["body"] * 7 + ["invalid"] * 4
