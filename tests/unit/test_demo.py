@@ -50,3 +50,19 @@ def test_the_demo_reads_a_sent_email_as_its_recipient_does():
     assert _subject(parsed) == email.subject
     assert read.splitlines() == text.splitlines()
     assert [m["token"] for m in LINK_LINE.finditer(read)] == ["tok-1"]
+
+
+def test_a_message_shaped_otherwise_is_read_whole():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["To"], message["Subject"] = "kim@force.example", "Notes"
+    message.set_content("<p>html first</p>", subtype="html")
+    message.add_alternative("Withdraw: http://127.0.0.1:1/links/tok-9\n")
+    parsed, read = _read(message.as_string())
+    assert parsed.get_all("To") == ["kim@force.example"]
+    assert [m["token"] for m in LINK_LINE.finditer(read)] == ["tok-9"]
+    plain = EmailMessage()
+    plain["To"] = "kim@force.example"
+    plain.set_content("Just text.\n")
+    assert _read(plain.as_string())[1] == "Just text.\n"
