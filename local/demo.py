@@ -227,7 +227,9 @@ def _read(raw: str):
         pieces = part.get_payload().split(f"--{boundary}") if boundary else []
         if len(pieces) < 3:
             break
-        first = pieces[1].removeprefix("\r\n").removesuffix("\r\n")  # the line ends around it are the delimiters'
+        first = pieces[1]  # the line ends around it belong to the delimiters
+        first = first[2:] if first.startswith("\r\n") else first[1:] if first.startswith("\n") else first
+        first = first[:-2] if first.endswith("\r\n") else first[:-1] if first.endswith("\n") else first
         part = headers_only.parsestr(first, headersonly=True)
     if part.get_content_type() != "text/plain" or part.get_content_disposition() == "attachment":
         whole = message_from_string(raw)
