@@ -17,6 +17,7 @@ import copy
 from typing import Any
 
 _INSTALLED = "_local_stack_touched_items_only"
+restores = 0  # cancelled transactions rolled back so far (local/emulation.py's Query keeps found items by it)
 
 
 def install() -> None:
@@ -48,6 +49,8 @@ class _Snapshot:
             self._streams[id(table)] = (table.stream_shard, len(table.stream_shard.items))
 
     def restore(self) -> None:
+        global restores
+        restores += 1  # items put back without a stream record: what was read of them before is stale
         for table, hash_value, range_value, before in self._items.values():
             if range_value is None:
                 if before is None:

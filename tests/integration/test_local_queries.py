@@ -94,3 +94,54 @@ def test_what_a_query_answers_is_a_copy_the_table_s_items_never_change_through(t
     after = stored()
     assert after == before and len(after) == 3 + 3 * 12 + 12
     assert answers()[3][1][0][0][0]["gsi1pk"]["S"] == "VISIT#v2#APPS"  # the next reader gets it as stored
+
+
+def test_found_items_kept_between_queries_follow_every_kind_of_write(table, monkeypatch):
+    """An index Query's items are kept until the table is written to (local/emulation.py `_found`): after
+    each kind of write, including a cancelled transaction put back, it answers as moto's own walk."""
+    from local import emulation, transactions
+
+    _speed_up_queries()
+    transactions.install()
+    dynamodb = boto3.client("dynamodb")
+    ask = {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+           "ExpressionAttributeValues": {":p": {"S": "VISIT#v1#APPS"}}}
+
+    def both() -> tuple[list, list]:
+        ours = dynamodb.query(TableName=NAME, **ask)["Items"]
+        with monkeypatch.context() as walk:
+            walk.setattr(Table, "query", Table.query.__wrapped__)
+            motos = dynamodb.query(TableName=NAME, **ask)["Items"]
+        return ours, motos
+
+    def app(n: int) -> dict:
+        return {"pk": {"S": f"APP#v1-{n}"}, "sk": {"S": "APP"}}
+
+    writes = [
+        lambda: None,  # the same answer twice, the second from the items kept
+        lambda: dynamodb.put_item(TableName=NAME, Item={**app(40), "gsi1pk": {"S": "VISIT#v1#APPS"},
+                                                        "gsi1sk": {"S": "2026-12-20"}}),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(1), UpdateExpression="SET gsi1pk = :other",
+                                     ExpressionAttributeValues={":other": {"S": "VISIT#v9#APPS"}}),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(2), UpdateExpression="SET note = :n",
+                                     ExpressionAttributeValues={":n": {"S": "changed in place"}}),
+        lambda: dynamodb.delete_item(TableName=NAME, Key=app(3)),
+        lambda: pytest.raises(dynamodb.exceptions.TransactionCanceledException, dynamodb.transact_write_items,
+                              TransactItems=[
+                                  {"Update": {"TableName": NAME, "Key": app(4), "UpdateExpression": "SET gsi1pk = :o",
+                                              "ExpressionAttributeValues": {":o": {"S": "VISIT#v9#APPS"}}}},
+                                  {"Put": {"TableName": NAME, "Item": app(6),
+                                           "ConditionExpression": "attribute_not_exists(pk)"}}]),
+        lambda: dynamodb.transact_write_items(TransactItems=[
+            {"Update": {"TableName": NAME, "Key": app(4), "UpdateExpression": "SET gsi1pk = :o",
+                        "ExpressionAttributeValues": {":o": {"S": "VISIT#v9#APPS"}}}}]),
+    ]
+    emulation._found.clear()
+    seen = []
+    for write in writes:
+        write()
+        ours, motos = both()
+        assert ours == motos
+        seen.append(len(ours))
+    assert emulation._found  # the items were kept between queries
+    assert seen == [9, 10, 9, 9, 8, 8, 7]
