@@ -124,6 +124,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,  # the templates ship with the code: no need to stat each file at every render
     )
     env.filters.update(london=london, london_date=london_date, london_time=london_time)
     env.globals.update(link_label=link_label)
