@@ -84,9 +84,12 @@ class ApplicationOffered(ApplicationEvent):
 
 
 class ApplicationWaitlisted(ApplicationEvent):
+    """The application joined the waiting list (`first`), or its position or reason there moved."""
+
     detail_type = "ApplicationWaitlisted"
     position: int
     reason: str
+    first: bool = True
 
 
 class ApplicationConfirmed(ApplicationEvent):

@@ -297,7 +297,7 @@ def _waitlist(stores: Stores, visit: Visit, entries: tuple[WaitlistEntry, ...], 
             continue
         event = ApplicationWaitlisted(visit_id=visit.visit_id, application_id=entry.application_id,
                                       organisation=application.organisation, position=entry.position,
-                                      reason=entry.reason)
+                                      reason=entry.reason, first=application.status != "waitlisted")
         changes.append((application, event, {"status": "waitlisted", "waitlist_position": entry.position,
                                              "waitlist_reason": entry.reason}))
     for (application, _, _), stored in zip(changes, stores.applications.change_each(changes, CANDIDATES)):

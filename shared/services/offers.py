@@ -196,6 +196,8 @@ def on_offer_reminder(stores: Stores, detail: TimerFired) -> None:
 def on_waitlisted(stores: Stores, detail: ApplicationWaitlisted) -> None:
     """ApplicationWaitlisted → the waiting-list notice (once per application), with no calendar event;
     the member who applied for them is told too."""
+    if not detail.first:
+        return  # only its place in the list moved (a promotion above it): the notice went when it joined
     found = _live(stores, detail)
     if found is None:
         return

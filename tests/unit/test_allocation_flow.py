@@ -462,6 +462,26 @@ def test_a_place_given_back_while_the_first_allocation_is_still_writing_is_fille
     assert given_back and [world.status(a) for a in kent] == ["withdrawn", "offered", "offered"]
 
 
+def test_a_promotion_moves_those_still_waiting_up_and_tells_no_one_again(world):
+    visit_id = world.visit(capacity=2, max_per_organisation=2)
+    kent = world.apply(visit_id, "Kent Police", 5)
+    world.at(NOW + timedelta(minutes=30))
+    world.allocate(visit_id)
+    told = [e.subject for e in world.mailer.sent]
+    assert [(e["first"], e["position"]) for e in world.pipeline.of_type("ApplicationWaitlisted")] == [
+        (True, 1), (True, 2), (True, 3)]
+
+    world.withdraw(kent[0].application_id)
+
+    assert [world.status(a) for a in kent] == ["withdrawn", "offered", "offered", "waitlisted", "waitlisted"]
+    assert [applications.find(world.stores, a.application_id).waitlist_position for a in kent[3:]] == [1, 2]
+    moved = world.pipeline.of_type("ApplicationWaitlisted")[3:]
+    assert [(e["application_id"], e["first"], e["position"]) for e in moved] == [
+        (kent[3].application_id, False, 1), (kent[4].application_id, False, 2)]
+    new = [e.subject for e in world.mailer.sent[len(told):]]
+    assert new and not any("waiting list" in subject.lower() for subject in new), new  # the offer only
+
+
 def test_no_promotion_within_two_days_of_the_visit_and_nothing_for_a_cancelled_visit(world):
     visit_id = world.visit(capacity=2, max_per_organisation=2)
     kent = world.apply(visit_id, "Kent Police", 3)
