@@ -44,7 +44,7 @@ def install() -> None:
 
     @wraps(original)  # __wrapped__: moto's own, for a test comparing both
     def _serialize_type_structure(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
-        if key and shape.name == "AttributeValue" and in_wire_form(value):
+        if key and as_it_is(shape, value):
             self._default_serialize(serialized, value, shape, key)
             return
         original(self, serialized, value, shape, key)
@@ -53,7 +53,7 @@ def install() -> None:
     def _serialize_type_map(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
         # An item (name -> value) whose every value is in wire form: the item as it is, rather
         # than a value at a time (the walker would write each as it is, under its own name).
-        if key and shape.value.name == "AttributeValue" and in_wire_form({"M": value}):
+        if key and as_it_is(shape, value):
             self._default_serialize(serialized, value, shape, key)
             return
         original_map(self, serialized, value, shape, key)
@@ -70,23 +70,23 @@ def install() -> None:
                       serialize_map=JSONSerializer._serialize_type_map)
 
     def _validate_structure(self, params, shape, errors, name):  # type: ignore[no-untyped-def]
-        if shape.name == "AttributeValue" and in_wire_form(params):
+        if as_it_is(shape, params):
             return
         _originals["validate_structure"](self, params, shape, errors, name)
 
     def _validate_map(self, param, shape, errors, name):  # type: ignore[no-untyped-def]
-        if shape.value.name == "AttributeValue" and type(param) is dict and in_wire_form({"M": param}):
+        if as_it_is(shape, param):
             return
         _originals["validate_map"](self, param, shape, errors, name)
 
     def _serialize_request_structure(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
-        if key is not None and shape.name == "AttributeValue" and in_wire_form(value):
+        if key is not None and as_it_is(shape, value):
             serialized[key] = value
             return
         _originals["serialize_structure"](self, serialized, value, shape, key)
 
     def _serialize_request_map(self, serialized, value, shape, key):  # type: ignore[no-untyped-def]
-        if shape.value.name == "AttributeValue" and type(value) is dict and in_wire_form({"M": value}):
+        if as_it_is(shape, value):
             serialized[key] = value
             return
         _originals["serialize_map"](self, serialized, value, shape, key)
@@ -128,6 +128,16 @@ def dynamo_to_dict(obj: Any) -> Any:
     elif kind in _PLAIN or obj is None:
         return obj
     return _originals["dynamo_to_dict"](obj)
+
+
+def as_it_is(shape: Any, value: Any) -> bool:
+    """Whether a value of this shape of the DynamoDB model is in wire form: an attribute value, or a map
+    of them (an item, a key), that a walker of the model would check, write or read back unchanged."""
+    if shape.type_name == "structure":
+        return shape.name == "AttributeValue" and in_wire_form(value)
+    if shape.type_name == "map":
+        return shape.value.name == "AttributeValue" and in_wire_form({"M": value})
+    return False
 
 
 def in_wire_form(value: Any) -> bool:

@@ -214,7 +214,7 @@ def _request_parser(model: Any, map_type: type) -> Any:
     from moto.core.parse import PROTOCOL_PARSERS, JSONParser
     from moto.core.responses import get_service_model
 
-    from local.attribute_values import in_wire_form
+    from local.attribute_values import as_it_is
 
     operation = get_service_model(model.service_model.service_name).operation_model(model.name)
     protocol = model.service_model.resolved_protocol
@@ -223,14 +223,10 @@ def _request_parser(model: Any, map_type: type) -> Any:
 
     class ItemsAsTheyCome(JSONParser):
         def _parse_structure(self, shape, value):  # type: ignore[no-untyped-def]
-            if shape.name == "AttributeValue" and in_wire_form(value):
-                return value
-            return super()._parse_structure(shape, value)
+            return value if as_it_is(shape, value) else super()._parse_structure(shape, value)
 
         def _parse_map(self, shape, value):  # type: ignore[no-untyped-def]
-            if shape.value.name == "AttributeValue" and isinstance(value, dict) and in_wire_form({"M": value}):
-                return value
-            return super()._parse_map(shape, value)
+            return value if as_it_is(shape, value) else super()._parse_map(shape, value)
 
     return ItemsAsTheyCome(operation, map_type=map_type)
 
@@ -242,21 +238,17 @@ def _response_parser(protocol: str) -> Any:
     if protocol != "json":
         return ResponseParserFactory().create_parser(protocol)
 
-    from local.attribute_values import in_wire_form
+    from local.attribute_values import as_it_is
 
     class ItemsAsTheyCame(JSONParser):
         """botocore's JSON parser, but for DynamoDB's attribute values and items in wire form (no
         binary data), which it would rebuild member by member into the very same dicts."""
 
         def _handle_structure(self, shape, value):  # type: ignore[no-untyped-def]
-            if shape.name == "AttributeValue" and in_wire_form(value):
-                return value
-            return super()._handle_structure(shape, value)
+            return value if as_it_is(shape, value) else super()._handle_structure(shape, value)
 
         def _handle_map(self, shape, value):  # type: ignore[no-untyped-def]
-            if shape.value.name == "AttributeValue" and isinstance(value, dict) and in_wire_form({"M": value}):
-                return value
-            return super()._handle_map(shape, value)
+            return value if as_it_is(shape, value) else super()._handle_map(shape, value)
 
     return ItemsAsTheyCame()
 
