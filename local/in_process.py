@@ -11,9 +11,13 @@ botocore lets a handler answer a call itself), a call to one of SERVICES is give
 the same response class moto would route it to: set up with what moto's `setup_class` would have
 read from the request (body, headers, region, account, parsed parameters), its `call_action` run
 under the lock around moto, and its answer parsed by botocore's own parser, modelled error fields
-and all (DynamoDB's items in wire form taken as they are: the parser would rebuild them unchanged). Everything behind `call_action` is moto's: validation, conditions, transactions, streams,
+and all. Everything behind `call_action` is moto's: validation, conditions, transactions, streams,
 errors. What is skipped is only the HTTP form of a request and an answer that never leave the
-process. tests/integration/test_local_in_process.py compares every answer with moto's own route.
+process, and, where a walker of the model would give them back unchanged, the walks themselves:
+DynamoDB's items in wire form are taken as they are by moto's request parser and botocore's parser
+(local/attribute_values.py), and the plain-JSON answers of its item operations and its stream's
+records are written with `json.dumps` rather than by moto's serialiser (`_as_plain_json`).
+tests/integration/test_local_in_process.py compares every answer with moto's own route.
 
 Only while moto's mock intercepts calls and checks no credentials (local/signing.py), only the
 JSON protocols (whole body in, whole body out), and for REST-JSON only an operation whose path
