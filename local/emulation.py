@@ -305,7 +305,8 @@ def _speed_up_queries() -> None:
             return all(same(item.attrs.get(name), value) for name, value in hash_key_conditions)
 
         writes = _writes_to(table)
-        asked = (id(table), index_name, tuple((name, value.type, str(value.value)) for name, value in hash_key_conditions))
+        asked = (id(table), index_name,
+                 tuple((name, value.type, str(value.value)) for name, value in hash_key_conditions))
         kept = _found.get(asked)
         if writes is not None and kept is not None and kept[0] is table and kept[1] == writes:
             return list(kept[2])

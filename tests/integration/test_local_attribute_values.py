@@ -106,8 +106,8 @@ def test_requests_are_checked_and_written_as_botocore_itself_would():
     requests = [
         ("PutItem", {"TableName": NAME, "Item": ITEMS[0]}),
         ("PutItem", {"TableName": NAME, "Item": ITEMS[1], "ConditionExpression": "attribute_not_exists(pk)"}),
-        ("UpdateItem", {"TableName": NAME, "Key": {"pk": {"S": "A"}, "sk": {"S": "B"}}, "UpdateExpression": "SET #a = :a",
-                        "ExpressionAttributeNames": {"#a": "a"},
+        ("UpdateItem", {"TableName": NAME, "Key": {"pk": {"S": "A"}, "sk": {"S": "B"}},
+                        "UpdateExpression": "SET #a = :a", "ExpressionAttributeNames": {"#a": "a"},
                         "ExpressionAttributeValues": {":a": {"M": {"x": {"L": [{"N": "1"}, {"B": b"\x00"}]}}}}}),
         ("Query", {"TableName": NAME, "KeyConditionExpression": "pk = :p",
                    "ExpressionAttributeValues": {":p": {"S": "APP#1"}}, "ExclusiveStartKey": {"pk": {"S": "A"}}}),

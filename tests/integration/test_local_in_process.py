@@ -117,12 +117,14 @@ def answers() -> list:
 
     # SES (v2): raw and simple email, and a sender that is not verified
     raw = f"From: {SENDER}\r\nTo: someone@example.org\r\nSubject: Hello\r\n\r\nHello.\r\n".encode()
-    seen.append(bool(keep(sesv2.send_email, FromEmailAddress=SENDER, Destination={"ToAddresses": ["someone@example.org"]},
+    seen.append(bool(keep(sesv2.send_email, FromEmailAddress=SENDER,
+                          Destination={"ToAddresses": ["someone@example.org"]},
                           Content={"Raw": {"Data": raw}})["MessageId"]))
+    simple = {"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}}
     seen.append(bool(keep(sesv2.send_email, FromEmailAddress=SENDER, Destination={"ToAddresses": ["a@example.org"]},
-                          Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}})["MessageId"]))
+                          Content=simple)["MessageId"]))
     keep(sesv2.send_email, FromEmailAddress="nobody@unverified.example", Destination={"ToAddresses": ["a@example.org"]},
-         Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}})
+         Content=simple)
     return seen
 
 

@@ -48,7 +48,8 @@ def answers() -> list[tuple[str, list]]:
         ("gsi2: a person's", {"IndexName": "gsi2", "KeyConditionExpression": "gsi2pk = :p",
                               "ExpressionAttributeValues": {":p": {"S": "person1@kent.example"}}}),
         ("gsi1: projected", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
-                             "ProjectionExpression": "pk, gsi2pk", "ExpressionAttributeValues": {":p": {"S": "VISIT#v3#APPS"}}}),
+                             "ProjectionExpression": "pk, gsi2pk",
+                             "ExpressionAttributeValues": {":p": {"S": "VISIT#v3#APPS"}}}),
         ("gsi1: filtered", {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
                             "FilterExpression": "gsi2pk = :who", "ExpressionAttributeValues": {
                                 ":p": {"S": "VISIT#v3#APPS"}, ":who": {"S": "person2@kent.example"}}}),
@@ -86,7 +87,8 @@ def test_what_a_query_answers_is_a_copy_the_table_s_items_never_change_through(t
     dynamodb = boto3.client("dynamodb")
 
     def stored() -> list:
-        return sorted(dynamodb.scan(TableName=NAME, ConsistentRead=True)["Items"], key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+        items = dynamodb.scan(TableName=NAME, ConsistentRead=True)["Items"]
+        return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
     before = stored()
     answered = answers()
