@@ -18,15 +18,11 @@ The baseline of each row is its budget (a count), so the ratio says how much of 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-from bench.measure import Result
+from bench.measure import Result, in_worker
 
 BENCHMARK = "calls"
-ROOT = Path(__file__).resolve().parents[1]
 
 APPLICATION_BUDGET = 2.0       # synchronous calls per accepted application
 ALLOCATION_BUDGET = 0.2        # calls per application allocated (batched writes)
@@ -37,13 +33,7 @@ EMAIL_BUDGET = 8.0             # calls per email (claim, send, mark, its links, 
 
 def run(applications: int = 100, organisations: int = 20, timers: int = 50, timeout: float = 900) -> list[Result]:
     arguments = {"applications": applications, "organisations": organisations, "timers": timers}
-    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW")}
-    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    done = subprocess.run([sys.executable, "-m", "bench.calls", json.dumps(arguments)], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"the calls worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    m = json.loads(done.stdout.strip().splitlines()[-1])
+    m = in_worker("bench.calls", arguments, timeout)
 
     def row(name: str, value: float, budget: float, note: str) -> Result:
         return Result(BENCHMARK, name, value, budget, "calls", 1.001, "the budget", note)

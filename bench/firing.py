@@ -20,15 +20,11 @@ the cost per fired timer, everything settled, vs the same Query. Every one must 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-from bench.measure import Result
+from bench.measure import Result, in_worker
 
 BENCHMARK = "firing"
-ROOT = Path(__file__).resolve().parents[1]
 
 EMPTY_TARGET = 3.0          # a quiet firing vs one Query, measured ~0.95-1.05x
 FULL_TARGET = 10.0          # with 20 visits' timers and 2,000 applications, measured ~5.5x
@@ -42,13 +38,7 @@ def run(applications: int = 2000, visits: int = 20, hours: int = 6, repeats: int
         due: int = 50, timeout: float = 600) -> list[Result]:
     arguments = {"applications": applications, "visits": visits, "hours": hours, "repeats": repeats,
                  "queries": queries, "due": due}
-    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW")}
-    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    done = subprocess.run([sys.executable, "-m", "bench.firing", json.dumps(arguments)], cwd=ROOT,
-                          env=environment, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"the firing worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    measured = in_worker("bench.firing", arguments, timeout)
     empty, with_visits, full, fired = (measured["empty"], measured["visits"], measured["applications"],
                                        measured["due"])
     timers = with_visits["timers"]

@@ -18,15 +18,11 @@ CPU time, medians of interleaved repetitions (bench.measure.interleaved).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-from bench.measure import Result
+from bench.measure import Result, in_worker
 
 BENCHMARK = "local_calls"
-ROOT = Path(__file__).resolve().parents[1]
 
 SMALL_TARGET = 0.5         # measured ~0.35x (answered in-process)
 SWEEP_TARGET = 0.65        # measured ~0.5x
@@ -37,13 +33,7 @@ EVENTS_TARGET = 0.4        # measured ~0.2x
 def run(repeats: int = 15, number: int = 40, updates: int = 10, attributes: int = 35,
         timeout: float = 600) -> list[Result]:
     arguments = {"repeats": repeats, "number": number, "updates": updates, "attributes": attributes}
-    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW")}
-    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    done = subprocess.run([sys.executable, "-m", "bench.local_calls", json.dumps(arguments)], cwd=ROOT,
-                          env=environment, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"the local_calls worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    measured = in_worker("bench.local_calls", arguments, timeout)
     baseline = "moto's and botocore's own"
     rows = [("small", "local stack: one GetItem", SMALL_TARGET, ""),
             ("sweep", "local stack: one quiet hourly firing", SWEEP_TARGET, ""),

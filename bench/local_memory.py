@@ -21,15 +21,12 @@ moto keeps for the outbox (as text, and as kept compressed by local/sent_mail.py
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from bench.measure import Result
+from bench.measure import Result, in_worker
 
 BENCHMARK = "local_memory"
-ROOT = Path(__file__).resolve().parents[1]
 
 VISITS = 6
 ORGANISATIONS = 40
@@ -43,15 +40,9 @@ def run(applications: int = 500, batch: int = 50, close_after_days: int = 30, sp
         timeout: float = 1800) -> list[Result]:
     """`close_after_days`: the first visit's applications close this long after the start, each next
     one `spacing_days` later (the clock is moved through every hourly firing in between)."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW", "FAULTS")}
-    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     arguments = {"applications": applications, "batch": batch, "close_after_days": close_after_days,
                  "spacing_days": spacing_days}
-    done = subprocess.run([sys.executable, "-m", "bench.local_memory", json.dumps(arguments)],
-                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"the memory worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return results(json.loads(done.stdout.strip().splitlines()[-1]), applications, batch)
+    return results(in_worker("bench.local_memory", arguments, timeout), applications, batch)
 
 
 def results(measured: dict, applications: int, batch: int) -> list[Result]:

@@ -7,9 +7,14 @@ wait for a core (seen here: 2-3x swings between runs), CPU time much less.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -91,3 +96,20 @@ def table(results: list[Result]) -> str:
     rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
                           for i, w in enumerate(widths)) + "|"
     return "\n".join([line(HEADERS), rule, *(line(row) for row in body)])
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def in_worker(module: str, arguments: dict, timeout: float) -> dict:
+    """What `python -m module '<arguments as JSON>'` measured in a fresh process (moto's mock and the
+    local stack are process-wide): the JSON of its last line of output. The worker gets this process's
+    environment but the local stack's PORT, NOW and FAULTS (a bench measures no injected faults), and
+    Powertools' logging at ERROR unless set."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("PORT", "NOW", "FAULTS")}
+    environment.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    done = subprocess.run([sys.executable, "-m", module, json.dumps(arguments)], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {module} worker failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
