@@ -3,9 +3,11 @@
 Six visits (../shared/DOMAIN.md; the sixth "to be confirmed" until its date is set part-way),
 about 500 applications from the police forces of England and Wales and partner universities,
 and the visitors answering their emails as people do: most offers confirmed, some withdrawn,
-some left to lapse (their places go down the waiting list); the call answered, learning points
-sent, weekly reflections written, a few follow-ups stopped. The virtual clock runs from the
-first application to the last follow-up, a day at a time (every hourly firing in between).
+some left to lapse (their places go down the waiting list), a few substituted: handed by the
+member who applied to a colleague of the same organisation, before or after confirming (the
+colleague then answers the offer, or is sent the confirmed place, as anyone is); the call answered,
+learning points sent, weekly reflections written, a few follow-ups stopped. The virtual clock runs
+from the first application to the last follow-up, a day at a time (every hourly firing in between).
 
 Everything goes through the local stack as a client would: the API over HTTP with members'
 and coordinators' tokens, and visitors acting through the links in their emails. Out, in
@@ -74,7 +76,8 @@ PROGRAMME = (
               "Jaguar Land Rover, JLR Retail Centre Milton Keynes", "JLR Retail Centre, Milton Keynes",
               _at("2017-03-28", 10), _at("2017-02-21", 17), 20, 75),
     VisitPlan("Child sexual exploitation", "Thames Valley Police",
-              "Thames Valley Police Training Centre, Sulhamstead", _at("2017-03-30", 10), _at("2017-02-23", 17), 16, 95),
+              "Thames Valley Police Training Centre, Sulhamstead", _at("2017-03-30", 10), _at("2017-02-23", 17),
+              16, 95),
     VisitPlan("Tackling modern slavery linked to Child Criminal Exploitation", "Merseyside Police",
               "Merseyside Police HQ, Liverpool", _at("2017-05-23", 9), _at("2017-04-13", 17), 18, 95),
     VisitPlan("More effective emergency services through collaboration",
@@ -250,6 +253,42 @@ def _subject(parsed) -> str:
 
 # --- the programme ---------------------------------------------------------------------------
 
+# How a visitor answers an offer, and the share of offers answered so (they add up to 1).
+OFFER_ANSWERS = (
+    ("confirm", 0.755),
+    ("withdraw", 0.075),
+    ("confirm, then withdraw", 0.045),
+    ("confirm, then hand to a colleague", 0.02),   # the member who applied substitutes a colleague
+    ("hand to a colleague", 0.015),
+    ("let lapse", 0.09),
+)
+
+
+def _offer_answer(roll: float) -> str:
+    """The answer for a roll in [0, 1): each answer takes its share of the interval, in order."""
+    for answer, share in OFFER_ANSWERS:
+        if roll < share:
+            return answer
+        roll -= share
+    return OFFER_ANSWERS[-1][0]
+
+
+VISIT_NUMBER = re.compile(r"Peer learning visit (\d+):")
+
+
+def _visit_number(subject: str) -> int | None:
+    found = VISIT_NUMBER.search(subject)
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An accepted application, as the member who submitted it knows it."""
+    application_id: str
+    organisation: str
+    email: str
+
+
 @dataclass
 class Demo:
     client: Client
@@ -262,6 +301,9 @@ class Demo:
     tokens: dict[str, str] = field(default_factory=dict)
     answered: set[tuple[str, str]] = field(default_factory=set)   # (visitor, action) answered once already
     emails_per_visit: Counter = field(default_factory=Counter)
+    # (visit number, applicant's address) -> the application: an offer's recipient is its applicant.
+    placed: dict[tuple[int, str], Placed] = field(default_factory=dict)
+    colleagues: int = 0   # substitutes found so far (each a new address)
 
     def at(self, moment: datetime, action: Callable[[], None]) -> None:
         self.actions[moment.replace(hour=10, minute=0, second=0, microsecond=0)].append(action)
@@ -315,13 +357,15 @@ class Demo:
         for index in range(plan.applications):
             organisation = self.rng.choices(organisations, weights)[0]
             person = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
-            email = f"{person.lower().replace(' ', '.')}{index}@{re.sub(r'[^a-z]+', '', organisation.lower())[:20]}.example"
+            domain = re.sub(r"[^a-z]+", "", organisation.lower())[:20]
+            email = f"{person.lower().replace(' ', '.')}{index}@{domain}.example"
             if email in seen_people:
                 continue
             seen_people.add(email)
             academic = organisation in UNIVERSITIES
             body = {
-                "name": person, "email": email, "role": "academic" if academic else self.rng.choice(["police", "staff"]),
+                "name": person, "email": email,
+                "role": "academic" if academic else self.rng.choice(["police", "staff"]),
                 "job_title": "Senior lecturer" if academic else self.rng.choice(JOBS),
                 "motivation": f"To bring back what works in {plan.theme.lower()} to {organisation}.",
                 "questions": self.rng.sample(QUESTIONS, self.rng.randint(1, 3)),
@@ -336,6 +380,8 @@ class Demo:
                                               token=self.member(organisation))
             if status != 201:
                 raise RuntimeError(f"application not accepted: {status} {answer}")
+            email = body["email"].lower()
+            self.placed[(number, email)] = Placed(answer["application_id"], organisation, email)
             self.tally["applications"] += 1
             self.per_visit[visit_id]["applications"] += 1
         return apply
@@ -353,7 +399,10 @@ class Demo:
         if "prep_call" in links and (visitor, "prep_call") in self.answered:
             return  # the call reminder carries the same question: people answer once
         if "confirm" in links:
-            self._answer_offer(links, today)
+            number = _visit_number(email.subject)
+            if (visitor, f"offer {number}") in self.answered:
+                return  # the reminder asks again before their answer is in: people answer once
+            self._answer_offer(links, today, number, visitor)
         elif "prep_call" in links:
             self.answered.add((visitor, "prep_call"))
             attending = self.rng.random() < 0.85
@@ -377,18 +426,46 @@ class Demo:
                     links["reflections"], {"week": int(week.group(1)), "text": self.rng.choice(REFLECTIONS)},
                     "reflections"))
 
-    def _answer_offer(self, links: dict[str, str], today: datetime) -> None:
-        roll = self.rng.random()
-        if roll < 0.78:
+    def _answer_offer(self, links: dict[str, str], today: datetime, number: int | None, visitor: str) -> None:
+        answer = _offer_answer(self.rng.random())
+        holder = self.placed.get((number, visitor))
+        if "colleague" in answer and holder is None:
+            answer = "confirm"  # an offer not traced to its application (none expected): no one to hand it to
+        if answer != "let lapse":
+            self.answered.add((visitor, f"offer {number}"))
+        if answer == "confirm":
             self.at(today + timedelta(days=self.rng.randint(1, 3)), self._follow(links["confirm"], {}, "confirmed"))
-        elif roll < 0.86:
+        elif answer == "withdraw":
             self.at(today + timedelta(days=self.rng.randint(1, 4)), self._follow(links["withdraw"], {}, "withdrawn"))
-        elif roll < 0.91:
+        elif answer == "confirm, then withdraw":
             self.at(today + timedelta(days=1), self._follow(links["confirm"], {}, "confirmed"))
             self.at(today + timedelta(days=self.rng.randint(6, 12)),
                     self._follow(links["withdraw"], {}, "withdrawn after confirming"))
+        elif answer == "confirm, then hand to a colleague":
+            self.at(today + timedelta(days=1), self._follow(links["confirm"], {}, "confirmed"))
+            self.at(today + timedelta(days=self.rng.randint(5, 12)),
+                    self._substitute(number, holder, "substituted after confirming"))
+        elif answer == "hand to a colleague":  # while the offer stands (a week, less close to the visit)
+            self.at(today + timedelta(days=self.rng.randint(1, 2)), self._substitute(number, holder, "substituted"))
         else:
             self.tally["offers left to lapse"] += 1
+
+    def _substitute(self, number: int, holder: Placed, what: str) -> Callable[[], None]:
+        """The member who applied hands the place to a colleague of the same organisation."""
+        def substitute() -> None:
+            self.colleagues += 1
+            body = _colleague(self.rng, holder.organisation, holder.email, self.colleagues)
+            status, answer = self.client.call("POST", f"/applications/{holder.application_id}/substitute", body,
+                                              token=self.member(holder.organisation))
+            if status == 409:  # the offer lapsed or the visit started: the member was too late
+                self.tally[f"{what}: too late (409)"] += 1
+                return
+            if status != 201:
+                raise RuntimeError(f"substitute not accepted: {status} {answer}")
+            email = body["email"].lower()
+            self.placed[(number, email)] = Placed(answer["application_id"], holder.organisation, email)
+            self.tally[what] += 1
+        return substitute
 
     def _follow(self, token: str, body: dict, what: str) -> Callable[[], None]:
         def act() -> None:
@@ -406,6 +483,18 @@ JOBS = ("Sergeant", "Inspector", "Chief Inspector", "Constable", "Analyst", "Sta
 QUESTIONS = ("How did you win the support of front-line staff?", "What would you do differently next time?",
              "How do you measure whether it works?", "What did it cost to set up?",
              "How do partners share information?", "What was the hardest part to sustain?")
+
+
+def _colleague(rng: random.Random, organisation: str, holder_email: str, serial: int) -> dict:
+    """A colleague of the holder's, taking their place: a new address at the holder's domain."""
+    person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    academic = organisation in UNIVERSITIES
+    return {
+        "name": person, "email": f"{person.lower().replace(' ', '.')}.c{serial}@{holder_email.split('@', 1)[1]}",
+        "role": "academic" if academic else rng.choice(["police", "staff"]),
+        "job_title": "Senior lecturer" if academic else rng.choice(JOBS),
+        "prep_call": "join" if rng.random() < 0.85 else "cannot_join",
+    }
 
 
 def _domain(organisation: str) -> str:
@@ -495,6 +584,7 @@ def _summary(client: Client, coordinator: str, demo: Demo, out: Path) -> list[di
     for entry in demo.visits:
         visit_id, plan = entry["visit"]["visit_id"], entry["plan"]
         _, listed = client.call("GET", f"/visits/{visit_id}/applications", token=coordinator)
+        # Every application listed: a colleague's taking a place counts too (and the place's holder as `substituted`).
         statuses = Counter(a["status"] for a in (listed or {}).get("applications", []))
         organisations = {a["organisation"] for a in (listed or {}).get("applications", [])}
         report_status, report = client.call("GET", f"/visits/{visit_id}/report", token=coordinator)
@@ -513,6 +603,7 @@ def _summary(client: Client, coordinator: str, demo: Demo, out: Path) -> list[di
             "visit": entry["number"], "theme": plan.theme[:38], "date": (plan.confirmed_date or plan.starts_at).date(),
             "capacity": plan.capacity, "applications": sum(statuses.values()), "organisations": len(organisations),
             "confirmed": statuses["confirmed"], "withdrawn": statuses["withdrawn"], "lapsed": statuses["expired"],
+            "substituted": statuses["substituted"],
             "waitlisted": statuses["waitlisted"], "points": points,
             "emails": demo.emails_per_visit[entry["number"]],
             "reports": sum(1 for k in keys if k.endswith(".html")),
@@ -523,7 +614,7 @@ def _summary(client: Client, coordinator: str, demo: Demo, out: Path) -> list[di
 
 
 COLUMNS = ("visit", "theme", "date", "capacity", "applications", "organisations", "confirmed", "withdrawn", "lapsed",
-           "waitlisted", "points", "emails", "reports")
+           "substituted", "waitlisted", "points", "emails", "reports")
 
 
 def _table(rows: list[dict]) -> str:

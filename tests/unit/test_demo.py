@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from email import message_from_bytes, policy
 
-from local.demo import LINK_LINE, PROGRAMME, _link_actions, _read, _subject, _table
+import random
+
+from local.demo import (
+    LINK_LINE, OFFER_ANSWERS, PROGRAMME, _colleague, _link_actions, _offer_answer, _read, _subject, _table,
+    _visit_number,
+)
 from shared.adapters.mailer import Attachment, Email, mime_message
 from shared.domain.rendering import LINK_LABELS
 
@@ -28,12 +33,46 @@ def test_the_reference_programme_is_the_domain_s_six_visits_one_to_be_confirmed(
 
 def test_the_summary_is_one_row_per_visit_under_one_header():
     rows = [{"visit": n, "theme": "t", "date": "2017-01-19", "capacity": 16, "applications": 90, "organisations": 27,
-             "confirmed": 14, "withdrawn": 2, "lapsed": 1, "waitlisted": 70, "points": 20, "emails": 300,
-             "reports": 2} for n in (1, 2)]
+             "confirmed": 14, "withdrawn": 2, "lapsed": 1, "substituted": 1, "waitlisted": 70, "points": 20,
+             "emails": 300, "reports": 2} for n in (1, 2)]
 
     lines = _table(rows).splitlines()
 
     assert len(lines) == 4 and lines[0].startswith("| visit") and set(lines[1]) <= {"|", "-"}
+    assert "| lapsed | substituted | waitlisted |" in lines[0]
+
+
+def test_a_few_offers_in_a_hundred_are_handed_to_a_colleague_the_rest_answered_as_before():
+    shares = dict(OFFER_ANSWERS)
+    rolls = [i / 10_000 for i in range(10_000)]
+
+    answers = {answer: sum(1 for roll in rolls if _offer_answer(roll) == answer) / len(rolls) for answer in shares}
+
+    assert abs(sum(shares.values()) - 1) < 1e-9
+    assert all(abs(answers[answer] - share) < 2e-4 for answer, share in shares.items()), answers
+    assert 0.03 <= shares["hand to a colleague"] + shares["confirm, then hand to a colleague"] <= 0.04
+    assert shares["confirm"] > 0.7 and _offer_answer(0.0) == "confirm" and _offer_answer(0.99999) == "let lapse"
+
+
+def test_a_colleague_taking_a_place_is_someone_new_at_the_holder_s_organisation_as_the_contract_asks():
+    from shared.models.parsing import parse_body
+    from shared.models.year import SubstituteIn
+
+    rng = random.Random(1)
+    holder = "sam.khan12@kentpolice.example"
+
+    colleagues = [_colleague(rng, "Kent Police", holder, serial) for serial in range(1, 40)]
+
+    assert all(c["email"].endswith("@kentpolice.example") and c["email"] != holder for c in colleagues)
+    assert len({c["email"] for c in colleagues}) == len(colleagues)
+    assert all(parse_body(SubstituteIn, c).role in ("police", "staff") for c in colleagues)
+    assert parse_body(SubstituteIn, _colleague(rng, "University of Leicester", holder, 40)).role == "academic"
+
+
+def test_an_email_about_a_visit_names_its_number_in_the_subject():
+    assert _visit_number("A place for you: Peer learning visit 3: Jaguar Land Rover (to be confirmed by ...)") == 3
+    assert _visit_number("Your place, from a colleague: Peer learning visit 12: Exeter") == 12
+    assert _visit_number("Weekly digest") is None
 
 
 def test_the_demo_reads_a_sent_email_as_its_recipient_does():
