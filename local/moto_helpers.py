@@ -1,4 +1,4 @@
-"""Three of moto's small helpers, computing the same answers without redoing constant work per call.
+"""Four of moto's small helpers, computing the same answers without redoing constant work per call.
 
 - `unix_time` builds the epoch (`utcfromtimestamp(0)`, a new datetime through a timezone
   conversion) at every call; SQS asks it twice per message held, at every send and receive
@@ -12,11 +12,16 @@
   reads through `get_queue_attributes`: that computes every attribute of the queue three times
   over, and the approximate counts among them walk every message held (a receive of a batch
   from a queue of n messages cost n² reads of the clock). Here the check reads the period itself.
+- `get_random_string` draws each character with its own `choice` call: every answer moto gives
+  carries a 52-character request id made so, ~3% of a small call. Here the characters are drawn
+  from the same pool by one `choices` call of moto's own (seedable) random, so an id is as long,
+  of the same characters, and the same for the same seed.
 
 Installed once per process by `install()` (the local stack calls it), in the modules that call them.
 """
 from __future__ import annotations
 
+import string
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +31,7 @@ _utils: Any = None  # moto.core.utils, bound by install(): its utcnow is read at
 
 def install() -> None:
     from moto.core import responses, utils
+    from moto.moto_api._internal.moto_random import MotoRandom
     from moto.sqs import models as sqs_models
 
     global _utils
@@ -34,7 +40,9 @@ def install() -> None:
     _utils = utils
     _originals.update(unix_time=utils.unix_time, camelcase_to_underscores=utils.camelcase_to_underscores,
                       epoch=utils.utcfromtimestamp(0),
-                      retained=sqs_models.SQSBackend.is_message_valid_based_on_retention_period)
+                      retained=sqs_models.SQSBackend.is_message_valid_based_on_retention_period,
+                      random_string=MotoRandom.get_random_string)
+    MotoRandom.get_random_string = random_string  # type: ignore[method-assign]
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
     utils.unix_time = unix_time  # unix_time_millis (SQS's) calls it through the module
     for module in (utils, responses, sqs_models):
@@ -54,6 +62,13 @@ def retained(self: Any, queue_name: str, message: Any) -> bool:
     (what get_queue_attributes answers for MessageRetentionPeriod: the same attribute, an int)."""
     retention_period = self.get_queue(queue_name).message_retention_period
     return retention_period + message.sent_timestamp / 1000 > _utils.unix_time()
+
+
+def random_string(self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False) -> str:
+    """moto's MotoRandom.get_random_string (5.2.5): `length` characters of ASCII letters (and digits), in one draw."""
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    drawn = "".join(self.choices(pool, k=length))
+    return drawn.lower() if lower_case else drawn
 
 
 def camelcase_to_underscores(argument: Any) -> Any:

@@ -51,3 +51,25 @@ def test_a_message_is_retained_as_moto_reads_the_queue_s_retention_period(aws):
     ours = [SQSBackend.is_message_valid_based_on_retention_period(backend, "retained", m) for m in queue._messages]
     assert ours == [moto_helpers._originals["retained"](backend, "retained", m) for m in queue._messages]
     assert ours == [True, True, False]
+
+
+def test_random_strings_are_moto_s_length_and_characters_and_follow_its_seed():
+    import string
+
+    from moto.moto_api._internal import mock_random
+    from moto.utilities.aws_headers import gen_amzn_requestid_long
+
+    headers: dict = {}
+    request_id = gen_amzn_requestid_long(headers)
+    assert headers["x-amzn-requestid"] == request_id
+    assert len(request_id) == 52 and set(request_id) <= set(string.ascii_letters + string.digits)
+    assert len({gen_amzn_requestid_long() for _ in range(200)}) == 200
+    assert set("".join(mock_random.get_random_string(40, include_digits=False) for _ in range(50))) \
+        <= set(string.ascii_letters)
+    lowered = mock_random.get_random_string(30, lower_case=True)
+    assert len(lowered) == 30 and lowered == lowered.lower()
+    assert mock_random.get_random_string() and len(mock_random.get_random_string()) == 20  # moto's default length
+    mock_random.seed(2017)
+    first = [mock_random.get_random_string(52) for _ in range(3)]
+    mock_random.seed(2017)
+    assert [mock_random.get_random_string(52) for _ in range(3)] == first  # moto's seed still makes ids repeatable
