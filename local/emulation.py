@@ -325,8 +325,9 @@ def _speed_up_queries() -> None:
             self.all_items = lambda: narrowed  # shadows the method for this one call (moto is serialised)
         _querying.active = True
         try:
-            return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
-                            scan_index_forward, projection_expressions, index_name, *args, **kwargs)
+            with item_sizes.measured_once(self, _writes_to(self)):
+                return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                                scan_index_forward, projection_expressions, index_name, *args, **kwargs)
         finally:
             _querying.active = False
             if narrowed is not None:

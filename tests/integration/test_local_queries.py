@@ -147,3 +147,63 @@ def test_found_items_kept_between_queries_follow_every_kind_of_write(table, monk
         seen.append(len(ours))
     assert emulation._found  # the items were kept between queries
     assert seen == [9, 10, 9, 9, 8, 8, 7]
+
+
+def test_pages_end_where_moto_s_end_as_items_grow_and_shrink(aws, monkeypatch):
+    """Items are measured once per Query, and between writes not again (local/item_sizes.py
+    `measured_once`): a page of large items still ends at 1 MB where moto's own measure ends it, after
+    each kind of write that changes an item's size."""
+    from local import item_sizes
+
+    _speed_up_queries()
+    item_sizes.install()
+    dynamodb = boto3.client("dynamodb")
+    big = "x" * 90_000
+
+    def app(n: int) -> dict:
+        return {"pk": {"S": f"APP#big-{n}"}, "sk": {"S": "APP"}}
+
+    for n in range(14):
+        dynamodb.put_item(TableName=NAME, Item={**app(n), "gsi1pk": {"S": "VISIT#big#APPS"},
+                                                "gsi1sk": {"S": f"2026-12-{10 + n}"}, "notes": {"S": big}})
+    ask = {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+           "ExpressionAttributeValues": {":p": {"S": "VISIT#big#APPS"}}}
+
+    def pages() -> list:
+        found, start = [], {}
+        while True:
+            page = dynamodb.query(TableName=NAME, **ask, **start)
+            found.append([i["pk"]["S"] for i in page["Items"]])
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    def both() -> tuple[list, list]:
+        ours = pages()
+        with monkeypatch.context() as moto_s:
+            moto_s.setattr(Table, "query", Table.query.__wrapped__)
+            moto_s.setattr(item_sizes._measuring, "sizes", None, raising=False)
+            from moto.dynamodb.models.dynamo_type import Item
+            moto_s.setattr(Item, "size", item_sizes._originals["item_size"])
+            motos = pages()
+        return ours, motos
+
+    grow = {"UpdateExpression": "SET notes = :n", "ExpressionAttributeValues": {":n": {"S": big * 3}}}
+    writes = [
+        lambda: None,  # asked twice: the second time measured from what was kept
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(2), **grow),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(5), **grow),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(2), UpdateExpression="REMOVE notes"),
+        lambda: dynamodb.put_item(TableName=NAME, Item={**app(7), "gsi1pk": {"S": "VISIT#big#APPS"},
+                                                        "gsi1sk": {"S": "2026-12-17"}, "notes": {"S": "short"}}),
+        lambda: dynamodb.transact_write_items(TransactItems=[{"Update": {"TableName": NAME, "Key": app(9), **grow}}]),
+        lambda: dynamodb.delete_item(TableName=NAME, Key=app(5)),
+    ]
+    seen = []
+    for write in writes:
+        write()
+        ours, motos = both()
+        assert ours == motos
+        seen.append([len(page) for page in ours])
+    assert item_sizes._kept  # sizes were kept between queries
+    assert len(set(map(tuple, seen))) >= 4  # the writes moved where pages end
