@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 
-from local import (attribute_values, dispatch, env, event_paths, in_process, item_sizes, moto_helpers, sent_mail,
-                   signing, transactions, update_expressions)
+from local import (attribute_values, dispatch, endpoints, env, event_paths, in_process, item_sizes, moto_helpers,
+                   sent_mail, signing, transactions, update_expressions)
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -104,6 +104,7 @@ class Emulator:
         sent_mail.install()
         item_sizes.install()
         moto_helpers.install()
+        endpoints.install()
         in_process.install()  # before any client is made: every session's clients answer in-process
         self._mock = mock_aws()
         self._mock.start()
