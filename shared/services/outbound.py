@@ -60,16 +60,17 @@ def send_once(stores: Stores, *, visit: Visit, kind: str, occasion: str, recipie
     sent = stores.sent
     record = SentRecord(visit_id=visit.visit_id, kind=kind, occasion=occasion, recipient=recipient, claimed_at=now,
                         due_at=due_at or now, subject=email.subject, application_id=application_id)
-    if not sent.claim(record, visit=visit, stale_before=now - STALE_CLAIM):
+    claim = sent.claim(record, visit=visit, stale_before=now - STALE_CLAIM)
+    if claim is None:
         return False
     try:
         message_id = mailer().send(email)
     except Exception:
         # Give the claim back at once: the redelivered event (SQS retries within minutes, well
         # before the claim would turn stale) must find it free and send, not skip.
-        sent.release(record)
+        sent.release(claim)
         raise
-    _keep_copy(stores, sent.mark_sent(record, sent_at=clock.now(), message_id=message_id), email)
+    _keep_copy(stores, sent.mark_sent(claim, sent_at=clock.now(), message_id=message_id), email)
     return True
 
 

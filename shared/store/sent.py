@@ -51,10 +51,13 @@ class SentRecord:
 
 
 class SentStore(Protocol):
-    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
-        """True when this caller may send now (nobody claimed it, or a claim went stale unsent)."""
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
-        """The claim marked sent; the record as stored (with its `keep_until`)."""
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> SentRecord | None:
+        """The claim as stored (with its `keep_until`) when this caller may send now (nobody claimed it,
+        or a claim went stale unsent); None when it may not."""
+    def mark_sent(self, claim: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
+        """This caller's claim (as `claim` answered it) marked sent; the record as stored. Conflict when the
+        claim is no longer this caller's (taken again, or never made); marking it again with the same
+        message id is no change (a retried write)."""
     def release(self, record: SentRecord) -> None:
         """Give back this caller's claim whose send failed (if it is still this claim, unsent)."""
     def skip(self, record: SentRecord, *, visit: Dated | None) -> bool:
@@ -101,9 +104,13 @@ def _claimable(existing: dict | None, stale_before: datetime) -> bool:
     return existing is None or (not existing.get("sent_at") and existing["claimed_at"] < clock.iso(stale_before))
 
 
-def _claim(record: SentRecord, visit: Dated | None, retention: timedelta) -> dict:
-    return _item(replace(record, sent_at=None, message_id=None,
-                         keep_until=keep_until(visit, record.claimed_at, retention)))
+def _claim(record: SentRecord, visit: Dated | None, retention: timedelta) -> SentRecord:
+    return replace(record, sent_at=None, message_id=None, keep_until=keep_until(visit, record.claimed_at, retention))
+
+
+def _still_mine(existing: dict | None, claim: SentRecord, message_id: str) -> bool:
+    return existing is not None and existing["claimed_at"] == clock.iso(claim.claimed_at) and (
+        not existing.get("sent_at") or existing.get("message_id") == message_id)
 
 
 def _skip_record(record: SentRecord) -> SentRecord:
@@ -121,22 +128,27 @@ class DynamoSent:
     def __init__(self, retention: timedelta):
         self._retention = retention
 
-    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> SentRecord | None:
+        claim = _claim(record, visit, self._retention)
         try:
-            table.put(_claim(record, visit, self._retention),
+            table.put(_item(claim),
                       condition="attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND claimed_at < :stale)",
                       values={":stale": clock.iso(stale_before)})
         except table.ConditionFailed:
-            return False
-        return True
+            return None
+        return claim
 
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
-        key = _key(*record.key)
+    def mark_sent(self, claim: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
+        # The whole record written again (the claim holds every attribute): a put is a cheaper write than
+        # an update, and its condition says the claim is still this caller's.
+        marked = replace(claim, sent_at=sent_at, message_id=message_id)
         try:
-            stored = table.update(key["pk"], key["sk"], {"sent_at": clock.iso(sent_at), "message_id": message_id})
+            table.put(_item(marked),
+                      condition="claimed_at = :mine AND (attribute_not_exists(sent_at) OR message_id = :id)",
+                      values={":mine": clock.iso(claim.claimed_at), ":id": message_id})
         except table.ConditionFailed as error:
-            raise Conflict("no claim to mark sent") from error
-        return _record(stored)
+            raise Conflict("no claim of this sender's to mark sent") from error
+        return marked
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)
@@ -176,22 +188,23 @@ class MemorySent:
     def __init__(self, memory: Memory, retention: timedelta):
         self._memory, self._items, self._retention = memory, memory.items["sent"], retention
 
-    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> bool:
+    def claim(self, record: SentRecord, *, visit: Dated | None, stale_before: datetime) -> SentRecord | None:
         key = _key(*record.key)
         with self._memory.lock:
             if not _claimable(self._items.get((key["pk"], key["sk"])), stale_before):
-                return False
-            self._items[(key["pk"], key["sk"])] = _claim(record, visit, self._retention)
-            return True
+                return None
+            claim = _claim(record, visit, self._retention)
+            self._items[(key["pk"], key["sk"])] = _item(claim)
+            return claim
 
-    def mark_sent(self, record: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
-        key = _key(*record.key)
+    def mark_sent(self, claim: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
+        key = _key(*claim.key)
+        marked = replace(claim, sent_at=sent_at, message_id=message_id)
         with self._memory.lock:
-            item = self._items.get((key["pk"], key["sk"]))
-            if item is None:
-                raise Conflict("no claim to mark sent")
-            item.update({"sent_at": clock.iso(sent_at), "message_id": message_id})
-            return _record(item)
+            if not _still_mine(self._items.get((key["pk"], key["sk"])), claim, message_id):
+                raise Conflict("no claim of this sender's to mark sent")
+            self._items[(key["pk"], key["sk"])] = _item(marked)
+            return marked
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)

@@ -31,12 +31,22 @@ def record(recipient: str = "Ann@Kent.example", **changes) -> SentRecord:
 
 
 def test_a_claim_wins_once_and_the_record_says_when_it_was_sent(stores):
-    assert stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
-    assert not stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
-    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").sent_at is None
-    marked = stores.sent.mark_sent(record(), sent_at=T0 + timedelta(seconds=1), message_id="m1")
+    claim = stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
+    assert claim == record(keep_until=ENDS + timedelta(weeks=6, days=365))
+    assert stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10)) is None
+    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example") == claim
+    marked = stores.sent.mark_sent(claim, sent_at=T0 + timedelta(seconds=1), message_id="m1")
     found = stores.sent.find("v1", "offer", "a1#x", "ANN@kent.example")
     assert marked == found == record(sent_at=T0 + timedelta(seconds=1), message_id="m1", keep_until=ENDS + timedelta(weeks=6, days=365))
+    # A retried mark (its first answer lost) changes nothing; another message id is not this sender's.
+    assert stores.sent.mark_sent(claim, sent_at=T0 + timedelta(seconds=2), message_id="m1").message_id == "m1"
+    import pytest
+
+    from shared.errors import Conflict
+
+    with pytest.raises(Conflict):
+        stores.sent.mark_sent(claim, sent_at=T0 + timedelta(seconds=3), message_id="m2")
+    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").message_id == "m1"
     # Once sent, never again, however old the claim.
     assert not stores.sent.claim(record(claimed_at=T0 + timedelta(days=1)), visit=VISIT, stale_before=T0 + timedelta(days=1))
 
@@ -48,6 +58,20 @@ def test_a_stale_unsent_claim_may_be_taken_again(stores):
     much_later = T0 + timedelta(minutes=11)
     assert stores.sent.claim(record(claimed_at=much_later), visit=VISIT, stale_before=much_later - timedelta(minutes=10))
     assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").claimed_at == much_later
+
+
+def test_a_claim_taken_again_is_no_longer_the_first_sender_s_to_mark(stores):
+    import pytest
+
+    from shared.errors import Conflict
+
+    first = stores.sent.claim(record(), visit=VISIT, stale_before=T0 - timedelta(minutes=10))
+    much_later = T0 + timedelta(minutes=11)
+    second = stores.sent.claim(record(claimed_at=much_later), visit=VISIT, stale_before=much_later - timedelta(minutes=10))
+    with pytest.raises(Conflict):
+        stores.sent.mark_sent(first, sent_at=much_later, message_id="m-first")
+    assert stores.sent.mark_sent(second, sent_at=much_later, message_id="m-second").message_id == "m-second"
+    assert stores.sent.find("v1", "offer", "a1#x", "ann@kent.example").message_id == "m-second"
 
 
 def test_marking_what_was_never_claimed_is_a_conflict(stores):

@@ -42,10 +42,12 @@ def test_records_of_emails_sent_to_a_person_name_the_placeholder_afterwards(stor
     def record(recipient: str, kind: str) -> SentRecord:
         return SentRecord(visit_id="v1", kind=kind, occasion="d1", recipient=recipient, claimed_at=T0, due_at=T0)
 
-    for recipient, kind in (("Sam@Essex.example", "offer"), ("sam@essex.example", "visit_reminder_1d"),
-                            ("kim@kent.example", "host_questions")):
-        assert stores.sent.claim(record(recipient, kind), visit=VISIT, stale_before=T0 - timedelta(hours=1))
-    stores.sent.mark_sent(record("sam@essex.example", "offer"), sent_at=T0, message_id="m1")
+    claims = {(recipient, kind): stores.sent.claim(record(recipient, kind), visit=VISIT,
+                                                   stale_before=T0 - timedelta(hours=1))
+              for recipient, kind in (("Sam@Essex.example", "offer"), ("sam@essex.example", "visit_reminder_1d"),
+                                      ("kim@kent.example", "host_questions"))}
+    assert all(claims.values())
+    stores.sent.mark_sent(claims["Sam@Essex.example", "offer"], sent_at=T0, message_id="m1")
     placeholder = erasure.placeholder_email("a1")
     assert stores.sent.readdress("v1", "sam@essex.example", placeholder) == 2
     records = {(r.kind, r.recipient, r.message_id) for r in stores.sent.of_visit("v1")}
