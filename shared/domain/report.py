@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Callable, Iterable
 
 from shared.domain.rendering import LONDON, environment
 from shared.models.base import Model
@@ -83,10 +83,11 @@ def assemble(visit: ReportVisit, visitors: Iterable[Visitor], contributions: Ite
     return Report(visit=visit, visitors=ordered, contributions=kept, assembled_at=assembled_at)
 
 
-def all_answered(confirmed: Iterable[str], answered: Iterable[str]) -> bool:
-    """Every confirmed visitor has sent learning points (and there is at least one visitor)."""
-    confirmed = set(confirmed)
-    return bool(confirmed) and confirmed <= set(answered)
+def all_answered(confirmed: Iterable[str], has_answered: Callable[[str], bool]) -> bool:
+    """Every confirmed visitor has sent learning points (and there is at least one visitor); asked of
+    each in turn, stopping at the first who has not (most answers are not the last one)."""
+    confirmed = list(dict.fromkeys(confirmed))
+    return bool(confirmed) and all(has_answered(visitor) for visitor in confirmed)
 
 
 def organisations(report: Report) -> list[tuple[str, int]]:

@@ -53,8 +53,7 @@ def on_points_submitted(stores: Stores, detail: LearningPointsSubmitted) -> None
     if visit is None or visit.starts_at is None:
         return
     confirmed = [a.application_id for a in _confirmed(stores, visit.visit_id)]
-    answered = [aid for aid in confirmed if learning.points_of(stores, aid) is not None]
-    if domain.all_answered(confirmed, answered):
+    if domain.all_answered(confirmed, lambda aid: learning.points_of(stores, aid) is not None):
         assemble(stores, visit.visit_id)
 
 

@@ -145,10 +145,21 @@ def test_only_the_visitors_own_contributions_are_kept():
     assert "Not a visitor of this visit" not in report.all_points(assembled)
 
 
-def test_all_answered_needs_every_confirmed_visitor():
-    assert report.all_answered(["a1", "a2"], ["a2", "a1"])
-    assert not report.all_answered(["a1", "a2"], ["a1"])
-    assert not report.all_answered([], [])
+def test_all_answered_needs_every_confirmed_visitor_and_stops_at_the_first_who_has_not():
+    asked: list[str] = []
+
+    def answered_of(*who: str):
+        def has_answered(visitor: str) -> bool:
+            asked.append(visitor)
+            return visitor in who
+        return has_answered
+
+    assert report.all_answered(["a1", "a2", "a1"], answered_of("a2", "a1"))
+    assert asked == ["a1", "a2"]
+    asked.clear()
+    assert not report.all_answered(["a3", "a1", "a2"], answered_of("a1", "a2"))
+    assert asked == ["a3"]
+    assert not report.all_answered([], answered_of())
 
 
 def test_a_report_with_no_points_and_no_date_still_renders():
