@@ -49,9 +49,9 @@ def _method_names(clazz: object) -> list[str]:
 
 def _enrich_response(headers: dict, body: Any) -> tuple[dict, Any]:
     """moto's BaseResponse._enrich_response (5.2.5): the status as text, a request id made (its
-    header), and written into the body's <RequestId> element; a text body without one is left as
-    it is, which is what moto's substitution makes of it."""
-    if isinstance(body, str) and "<RequestId>" not in body:
+    header), and written into the body's <RequestId> element; a text body without one, and a body of
+    bytes (which moto's substitution fails on, and leaves), are left as they are."""
+    if isinstance(body, bytes) or (isinstance(body, str) and "<RequestId>" not in body):
         from moto.utilities.aws_headers import gen_amzn_requestid_long
 
         if "status" in headers:
