@@ -3,8 +3,8 @@
 The local stack (local.stack.LocalStack, in a worker subprocess: moto's mock is process-wide)
 replaces some of moto's and botocore's per-call work with equivalents that answer the same
 (local/in_process.py, local/dispatch.py, local/update_expressions.py, local/event_paths.py,
-local/signing.py, local/item_sizes.py, local/moto_helpers.py, local/endpoints.py; each has a test
-comparing answers).
+local/signing.py, local/item_sizes.py, local/moto_helpers.py, local/endpoints.py,
+local/condition_expressions.py; each has a test comparing answers).
 Here each call is timed in turns with the very same call while those replacements are swapped back for moto's and botocore's own functions (the baseline: the stack as
 it was before them), in one run:
 
@@ -62,6 +62,7 @@ class _MotoOwn:
         from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
         from botocore.regions import EndpointRulesetResolver
+        from moto.dynamodb.comparisons import ConditionExpressionParser
         from moto.dynamodb.models.dynamo_type import DynamoType, Item
         from moto.moto_api._internal.moto_random import MotoRandom
 
@@ -74,8 +75,8 @@ class _MotoOwn:
         from moto.dynamodb.models import table as table_module
         from moto.dynamodb.models import utilities as dynamodb_utilities
 
-        from local import (attribute_values, dispatch, emulation, endpoints, item_sizes, moto_helpers,
-                           update_expressions)
+        from local import (attribute_values, condition_expressions, dispatch, emulation, endpoints, item_sizes,
+                           moto_helpers, update_expressions)
 
         moto_process_request = dispatch._originals["process_request"]
 
@@ -97,6 +98,7 @@ class _MotoOwn:
             (Item, "size", item_sizes._originals["item_size"]),
             (MotoRandom, "get_random_string", moto_helpers._originals["random_string"]),
             (EndpointRulesetResolver, "construct_endpoint", endpoints._originals["construct_endpoint"]),
+            (ConditionExpressionParser, "_lex_condition_expression", condition_expressions._originals["lex"]),
             (utils, "unix_time", moto_helpers._originals["unix_time"]),
             (sqs_models.SQSBackend, "is_message_valid_based_on_retention_period", moto_helpers._originals["retained"]),
             (ParamValidator, "_validate_structure", attribute_values._originals["validate_structure"]),

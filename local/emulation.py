@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 
-from local import (attribute_values, dispatch, endpoints, env, event_paths, in_process, item_sizes, moto_helpers,
-                   sent_mail, signing, transactions, update_expressions)
+from local import (attribute_values, condition_expressions, dispatch, endpoints, env, event_paths, in_process,
+                   item_sizes, moto_helpers, sent_mail, signing, transactions, update_expressions)
 from shared import topology
 
 # The one lock around moto. Re-entrant: code already holding it (e.g. the outbox reading
@@ -99,6 +99,7 @@ class Emulator:
         attribute_values.install()
         transactions.install()
         update_expressions.install()
+        condition_expressions.install()
         event_paths.install()
         signing.install()
         sent_mail.install()
