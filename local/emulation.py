@@ -277,9 +277,10 @@ def _speed_up_queries() -> None:
     """moto's table Query sorts every item of the table before keeping one partition, and a Query of an
     index walks every item too. Hand it only the items that can match: the partition itself, or for an
     index the items whose index key equals the queried one (moto sorts those by the index's keys
-    afterwards, so the order they come in does not matter), kept until the table is written to again
-    (`_found`). The same results, at a cost that no longer grows with the whole table (the hourly
-    sweep's partitions, and a visit's applications through gsi1, in an ever-growing table)."""
+    afterwards, so the order they come in does not matter), filed by that key and kept current from
+    the table's stream (`_IndexMap`). The same results, at a cost that no longer grows with the whole
+    table (the hourly sweep's partitions, and a visit's applications through gsi1, in an ever-growing
+    table)."""
     from moto.dynamodb.models import table as table_module
     from moto.dynamodb.models.table import Table
 
@@ -303,21 +304,15 @@ def _speed_up_queries() -> None:
                 return found.type == "S" and found.value == value.value
             return found == value
 
-        def matches(item) -> bool:
-            return all(same(item.attrs.get(name), value) for name, value in hash_key_conditions)
-
-        writes = _writes_to(table)
-        asked = (id(table), index_name,
-                 tuple((name, value.type, str(value.value)) for name, value in hash_key_conditions))
-        kept = _found.get(asked)
-        if writes is not None and kept is not None and kept[0] is table and kept[1] == writes:
-            return list(kept[2])
-        found = [item for partition in table.items.values() for item in partition.values() if matches(item)]
-        if writes is not None:
-            if len(_found) >= _FOUND_KEPT:
-                _found.clear()
-            _found[asked] = (table, writes, found)
-        return list(found)
+        if table.stream_shard is not None and all(value.type == "S" for _, value in hash_key_conditions):
+            names = tuple(name for name, _ in hash_key_conditions)
+            indexes = table.__dict__.setdefault(_INDEXES, {})
+            index = indexes.get((index_name, names))
+            if index is None:
+                index = indexes[(index_name, names)] = _IndexMap(table, names)
+            return index.items(tuple(value.value for _, value in hash_key_conditions))
+        return [item for partition in table.items.values() for item in partition.values()
+                if all(same(item.attrs.get(name), value) for name, value in hash_key_conditions)]
 
     def query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
               projection_expressions, index_name=None, *args, **kwargs):
@@ -338,15 +333,82 @@ def _speed_up_queries() -> None:
     query._local_stack = True  # type: ignore[attr-defined]
     query.__wrapped__ = original  # type: ignore[attr-defined]  (tests compare answers with moto's own)
     Table.query = query  # type: ignore[method-assign]
+    global _stream_add
+    _stream_add = table_module.StreamShard.add
+    table_module.StreamShard.add = _file_written  # type: ignore[method-assign]
     table_module.copy = _CopiesFoundItemsShallow(table_module.copy)
 
 
-# The items an index Query found, by table, index and key asked, with the table's writes then: a table
-# with a stream records every write (put, update, delete) there, so the same count of records (and of
-# cancelled transactions put back, which write none) means the same items in the same state. Walking
-# the whole table for each index Query was ~4% of a programme's year.
-_found: dict[tuple, tuple] = {}
-_FOUND_KEPT = 256
+# A table's index maps (`_IndexMap`), on the table itself, by index and key attributes asked. Walking the
+# whole table for each index Query after a write was ~4% of a programme's year, and grew with the table.
+_INDEXES = "_local_stack_indexes"
+
+
+class _IndexMap:
+    """The items of a table with a stream (and a range key) whose `names` all hold text, by that text: a
+    superset of what an index Query of those texts matches (moto's Query still checks each item).
+
+    Every write to such a table (put, update, delete, alone, in a batch or a transaction) adds a
+    record to its stream: there (`_file_written`, installed on moto's StreamShard.add) the item
+    written is filed again as it now is. A cancelled transaction put back writes no record: after
+    one, the whole table is filed again (local/transactions.py counts them)."""
+
+    def __init__(self, table: Any, names: tuple[str, ...]) -> None:
+        self.table, self.names = table, names
+        self.restores: int | None = None
+        self.by_text: dict[tuple, dict[tuple, Any]] = {}
+        self.filed_as: dict[tuple, tuple] = {}   # an item's table key -> the texts it is filed by
+
+    def items(self, texts: tuple) -> list:
+        if self.restores != transactions.restores:
+            self._file_all()
+        return list(self.by_text.get(texts, {}).values())
+
+    def written(self, item: Any) -> None:
+        """`item` (as the stream record has it) was written: file the table's item of that key as it is now."""
+        if self.restores is None:
+            return  # not filed yet: its first Query files the whole table
+        partition = self.table.items.get(item.hash_key)  # .get: the defaultdict must not grow
+        self._file(_table_key(item.hash_key, item.range_key),
+                   partition.get(item.range_key) if partition is not None else None)
+
+    def _file_all(self) -> None:
+        self.restores = transactions.restores
+        self.by_text, self.filed_as = {}, {}
+        for partition in self.table.items.values():
+            for item in partition.values():
+                self._file(_table_key(item.hash_key, item.range_key), item)
+
+    def _file(self, key: tuple, item: Any) -> None:
+        before = self.filed_as.pop(key, None)
+        if before is not None:
+            filed = self.by_text[before]
+            filed.pop(key, None)
+            if not filed:
+                del self.by_text[before]
+        if item is None:
+            return
+        values = [item.attrs.get(name) for name in self.names]
+        if all(value is not None and value.type == "S" for value in values):
+            texts = tuple(value.value for value in values)
+            self.by_text.setdefault(texts, {})[key] = item
+            self.filed_as[key] = texts
+
+
+def _file_written(shard: Any, old: Any, new: Any) -> None:
+    """moto's StreamShard.add (5.2.5), then the item written filed again in its table's index maps."""
+    _stream_add(shard, old, new)
+    indexes = shard.table.__dict__.get(_INDEXES)
+    if indexes:
+        for index in indexes.values():
+            index.written(new if new is not None else old)
+
+
+_stream_add: Any = None  # moto's StreamShard.add, bound by _speed_up_queries
+
+
+def _table_key(hash_value: Any, range_value: Any) -> tuple:
+    return hash_value.type, hash_value.value, range_value.type, range_value.value
 
 
 def _writes_to(table: Any) -> tuple[int, int] | None:

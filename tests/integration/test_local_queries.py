@@ -98,9 +98,10 @@ def test_what_a_query_answers_is_a_copy_the_table_s_items_never_change_through(t
     assert answers()[3][1][0][0][0]["gsi1pk"]["S"] == "VISIT#v2#APPS"  # the next reader gets it as stored
 
 
-def test_found_items_kept_between_queries_follow_every_kind_of_write(table, monkeypatch):
-    """An index Query's items are kept until the table is written to (local/emulation.py `_found`): after
-    each kind of write, including a cancelled transaction put back, it answers as moto's own walk."""
+def test_items_filed_by_index_key_follow_every_kind_of_write(table, monkeypatch):
+    """An index's items are filed by their key and kept current from the stream (local/emulation.py
+    `_IndexMap`): after each kind of write, including a cancelled transaction put back, a Query answers
+    as moto's own walk."""
     from local import emulation, transactions
 
     _speed_up_queries()
@@ -118,6 +119,13 @@ def test_found_items_kept_between_queries_follow_every_kind_of_write(table, monk
 
     def app(n: int) -> dict:
         return {"pk": {"S": f"APP#v1-{n}"}, "sk": {"S": "APP"}}
+
+    def forget_stream_records() -> None:  # as the local stack's Emulator.forget_stream_records does
+        from moto.dynamodb.models import dynamodb_backends
+
+        shard = dynamodb_backends["123456789012"][TEST_ENV["AWS_DEFAULT_REGION"]].get_table(NAME).stream_shard
+        shard.starting_sequence_number += len(shard.items)
+        del shard.items[:]
 
     writes = [
         lambda: None,  # the same answer twice, the second from the items kept
@@ -137,16 +145,30 @@ def test_found_items_kept_between_queries_follow_every_kind_of_write(table, monk
         lambda: dynamodb.transact_write_items(TransactItems=[
             {"Update": {"TableName": NAME, "Key": app(4), "UpdateExpression": "SET gsi1pk = :o",
                         "ExpressionAttributeValues": {":o": {"S": "VISIT#v9#APPS"}}}}]),
+        # into the key asked from another (after the stack dropped the records its stream source handed
+        # on); out of the index by losing its key; replaced whole
+        lambda: (forget_stream_records(), dynamodb.update_item(TableName=NAME, Key={"pk": {"S": "APP#v2-1"}, "sk": {"S": "APP"}},
+                                     UpdateExpression="SET gsi1pk = :p",
+                                     ExpressionAttributeValues={":p": {"S": "VISIT#v1#APPS"}})),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(6), UpdateExpression="REMOVE gsi1pk"),
+        lambda: dynamodb.put_item(TableName=NAME, Item={**app(7), "gsi1pk": {"S": "VISIT#v9#APPS"},
+                                                        "gsi1sk": {"S": "2026-12-11"}}),
+        lambda: dynamodb.batch_write_item(RequestItems={NAME: [
+            {"PutRequest": {"Item": {**app(41), "gsi1pk": {"S": "VISIT#v1#APPS"}, "gsi1sk": {"S": "2026-12-21"}}}},
+            {"DeleteRequest": {"Key": app(8)}}]}),
+        lambda: dynamodb.delete_item(TableName=NAME, Key={"pk": {"S": "TIMER#1"}, "sk": {"S": "2027-01#v1"}}),
     ]
-    emulation._found.clear()
+    filed_whole = []
+    monkeypatch.setattr(emulation._IndexMap, "_file_all",
+                        lambda index, whole=emulation._IndexMap._file_all: (filed_whole.append(1), whole(index)))
     seen = []
     for write in writes:
         write()
         ours, motos = both()
         assert ours == motos
         seen.append(len(ours))
-    assert emulation._found  # the items were kept between queries
-    assert seen == [9, 10, 9, 9, 8, 8, 7]
+    assert seen == [9, 10, 9, 9, 8, 8, 7, 8, 7, 6, 6, 6]
+    assert len(filed_whole) == 2  # filed whole at the first Query and after the transaction put back, else kept
 
 
 def test_pages_end_where_moto_s_end_as_items_grow_and_shrink(aws, monkeypatch):
