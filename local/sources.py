@@ -19,6 +19,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from local import env
 from local.emulation import ConsumerQueue, Emulator
 from local.runtime import Runtime
@@ -32,15 +34,30 @@ QUEUE_BATCH_SIZE = topology.QUEUE_DELIVERY.batch_size
 
 
 def _lambda_json(value: Any) -> Any:
-    """What boto3 decoded back to the JSON Lambda receives: bytes as base64, times as epoch seconds."""
+    """What boto3 decoded back to the JSON Lambda receives: bytes as base64, times as epoch seconds (a
+    copy; orjson writes and reads it back ~5x faster than the walk below, which takes what it does not
+    write: a number beyond 64 bits, a key that is not text)."""
+    try:
+        return orjson.loads(orjson.dumps(value, default=_lambda_value, option=orjson.OPT_PASSTHROUGH_DATETIME))
+    except TypeError:
+        return _lambda_walk(value)
+
+
+def _lambda_value(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray, datetime)):
+        return _lambda_walk(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _lambda_walk(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
         return int(value.timestamp())
     if isinstance(value, dict):
-        return {k: _lambda_json(v) for k, v in value.items()}
+        return {k: _lambda_walk(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_lambda_json(v) for v in value]
+        return [_lambda_walk(v) for v in value]
     return value
 
 

@@ -185,3 +185,26 @@ def test_a_reported_failure_retries_from_that_record_and_progress_earns_fresh_re
     assert runtime.batches[:2] == [["1", "2", "3", "4", "5", "6"], ["3", "4", "5", "6"]]
     assert source.set_aside == [("3", "3"), ("5", "5")]
     assert runtime.delivered == ["1", "2", "4", "6"]
+
+
+def test_a_stream_record_reaches_the_function_as_lambda_s_json():
+    from datetime import datetime, timezone
+
+    from local.sources import _lambda_json, _lambda_walk
+
+    image = {"pk": {"S": "APP#1"}, "blob": {"B": b"\x00\xff"}, "blobs": {"BS": [b"\x01"]}, "n": {"N": "3"},
+             "host": {"M": {"places": {"L": [{"N": "1"}, {"BOOL": True}, {"NULL": True}]}}}}
+    record = {"eventName": "MODIFY", "dynamodb": {
+        "ApproximateCreationDateTime": datetime(2017, 1, 19, 10, 0, 30, 500, tzinfo=timezone.utc),
+        "Keys": {"pk": {"S": "APP#1"}}, "NewImage": image, "OldImage": {"pk": {"S": "APP#1"}}, "SizeBytes": 2 ** 70}}
+
+    sent = _lambda_json(record)
+
+    assert sent["dynamodb"]["ApproximateCreationDateTime"] == 1484820030
+    assert sent["dynamodb"]["NewImage"]["blob"] == {"B": "AP8="} and sent["dynamodb"]["NewImage"]["blobs"] == {"BS": ["AQ=="]}
+    assert sent["dynamodb"]["SizeBytes"] == 2 ** 70  # beyond what orjson writes: walked instead
+    assert sent == _lambda_walk(record)
+    del record["dynamodb"]["SizeBytes"]
+    assert _lambda_json(record) == _lambda_walk(record)
+    sent["dynamodb"]["NewImage"]["n"]["N"] = "4"
+    assert record["dynamodb"]["NewImage"]["n"] == {"N": "3"}  # a copy: the record read is left as it was
