@@ -1,4 +1,4 @@
-"""Four of moto's small helpers, computing the same answers without redoing constant work per call.
+"""Five of moto's small helpers, computing the same answers without redoing constant work per call.
 
 - `unix_time` builds the epoch (`utcfromtimestamp(0)`, a new datetime through a timezone
   conversion) at every call; SQS asks it twice per message held, at every send and receive
@@ -12,6 +12,10 @@
   reads through `get_queue_attributes`: that computes every attribute of the queue three times
   over, and the approximate counts among them walk every message held (a receive of a batch
   from a queue of n messages cost n² reads of the clock). Here the check reads the period itself.
+- `utcnow` imports `datetime.UTC` at every call: SQS reads the time twice for each message it looks
+  at (whether visible, whether delayed), some 300,000 times over a programme's year. Here `UTC` is
+  bound once; the time is still read at every call, and `unix_time` still reads it through the
+  module, so a test that moves moto's clock moves it here too.
 - `get_random_string` draws each character with its own `choice` call: every answer moto gives
   carries a 52-character request id made so, ~3% of a small call. Here the characters are drawn
   from the same pool by one `choices` call of moto's own (seedable) random, so an id is as long,
@@ -22,6 +26,7 @@ Installed once per process by `install()` (the local stack calls it), in the mod
 from __future__ import annotations
 
 import string
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -45,9 +50,16 @@ def install() -> None:
     MotoRandom.get_random_string = random_string  # type: ignore[method-assign]
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
     utils.unix_time = unix_time  # unix_time_millis (SQS's) calls it through the module
+    _originals["utcnow"] = utils.utcnow
+    utils.utcnow = utcnow
     for module in (utils, responses, sqs_models):
         if getattr(module, "camelcase_to_underscores", None) is _originals["camelcase_to_underscores"]:
             module.camelcase_to_underscores = camelcase_to_underscores
+
+
+def utcnow() -> datetime:
+    """moto.core.utils.utcnow (5.2.5): the current time in UTC, naive."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def unix_time(dt: Any = None) -> float:

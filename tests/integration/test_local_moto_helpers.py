@@ -73,3 +73,14 @@ def test_random_strings_are_moto_s_length_and_characters_and_follow_its_seed():
     first = [mock_random.get_random_string(52) for _ in range(3)]
     mock_random.seed(2017)
     assert [mock_random.get_random_string(52) for _ in range(3)] == first  # moto's seed still makes ids repeatable
+
+
+def test_the_current_time_is_moto_s_naive_utc_read_at_each_call():
+    import time
+
+    before = moto_helpers._originals["utcnow"]()
+    ours = utils.utcnow()
+    time.sleep(0.002)
+    later = utils.utcnow()
+    after = moto_helpers._originals["utcnow"]()
+    assert ours.tzinfo is None and before <= ours < later <= after
