@@ -130,13 +130,16 @@ def dynamo_to_dict(obj: Any) -> Any:
     return _originals["dynamo_to_dict"](obj)
 
 
+ATTRIBUTE_VALUE = "AttributeValue"  # the model's shape of one attribute value
+
+
 def as_it_is(shape: Any, value: Any) -> bool:
     """Whether a value of this shape of the DynamoDB model is in wire form: an attribute value, or a map
     of them (an item, a key), that a walker of the model would check, write or read back unchanged."""
     if shape.type_name == "structure":
-        return shape.name == "AttributeValue" and in_wire_form(value)
+        return shape.name == ATTRIBUTE_VALUE and in_wire_form(value)
     if shape.type_name == "map":
-        return shape.value.name == "AttributeValue" and in_wire_form({"M": value})
+        return shape.value.name == ATTRIBUTE_VALUE and in_wire_form({"M": value})
     return False
 
 

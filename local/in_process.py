@@ -180,7 +180,8 @@ def _as_plain_json(handler: Any, model: Any) -> Any:
         result = action_result.result
         if type(action_result) in (DynamoResult, ActionResult) and isinstance(result, dict):
             try:
-                body = orjson.dumps(result, default=as_walker_writes, option=orjson.OPT_PASSTHROUGH_DATETIME)
+                body = _PlainJson(orjson.dumps(result, default=as_walker_writes,
+                                               option=orjson.OPT_PASSTHROUGH_DATETIME))
             except TypeError:  # orjson's errors are TypeErrors: a value it does not write, a key not text
                 return walker(action_result)
             if b'"":' in body:  # a map with an empty name: the walker has its own answer (attribute_values.py)
@@ -237,24 +238,44 @@ def _request_parser(model: Any, map_type: type) -> Any:
     return ItemsAsTheyCome(operation, map_type=map_type)
 
 
+class _PlainJson(bytes):
+    """An answer `_as_plain_json` wrote from moto's own values (not its walker's text)."""
+
+
+# Keys whose presence in such an answer means an attribute value may need botocore's reading: binary
+# data (base64 to decode) and an empty name (see attribute_values.in_wire_form). A string's quotes are
+# escaped inside JSON, so these bytes appear only as keys.
+_NOT_AS_THEY_CAME = (b'"B":', b'"BS":', b'"":')
+
+
 @lru_cache(maxsize=None)
-def _response_parser(protocol: str) -> Any:
+def _response_parser(protocol: str, checked: bool = True) -> Any:
+    """botocore's parser of `protocol`; for JSON, one that takes DynamoDB's attribute values as they came,
+    each `checked` to be in wire form, or not for a _PlainJson answer that holds none of _NOT_AS_THEY_CAME
+    (written from moto's values, every one of them is then)."""
     from botocore.parsers import JSONParser, ResponseParserFactory
 
     if protocol != "json":
         return ResponseParserFactory().create_parser(protocol)
 
-    from local.attribute_values import as_it_is
+    from local.attribute_values import ATTRIBUTE_VALUE, as_it_is
+
+    def as_they_came(shape: Any, value: Any) -> bool:
+        if checked:
+            return as_it_is(shape, value)
+        if shape.type_name == "structure":
+            return shape.name == ATTRIBUTE_VALUE
+        return shape.type_name == "map" and shape.value.name == ATTRIBUTE_VALUE
 
     class ItemsAsTheyCame(JSONParser):
         """botocore's JSON parser, but for DynamoDB's attribute values and items in wire form (no
         binary data), which it would rebuild member by member into the very same dicts."""
 
         def _handle_structure(self, shape, value):  # type: ignore[no-untyped-def]
-            return value if as_it_is(shape, value) else super()._handle_structure(shape, value)
+            return value if as_they_came(shape, value) else super()._handle_structure(shape, value)
 
         def _handle_map(self, shape, value):  # type: ignore[no-untyped-def]
-            return value if as_it_is(shape, value) else super()._handle_map(shape, value)
+            return value if as_they_came(shape, value) else super()._handle_map(shape, value)
 
     return ItemsAsTheyCame()
 
@@ -270,7 +291,8 @@ def _parsed(model: Any, url: str, status: Any, headers: Any, body: Any) -> tuple
     content = body if isinstance(body, bytes) else (body or "").encode("utf-8")
     response_dict = {"headers": header_dict, "status_code": status_code, "body": content,
                      "context": {"operation_name": model.name}}
-    parser = _response_parser(model.service_model.resolved_protocol)
+    trusted = type(body) is _PlainJson and status_code < 300 and not any(key in body for key in _NOT_AS_THEY_CAME)
+    parser = _response_parser(model.service_model.resolved_protocol, checked=not trusted)
     parsed = parser.parse(response_dict, model.output_shape)
     if status_code >= 300:
         code = parsed.get("Error", {}).get("Code")
