@@ -1,4 +1,4 @@
-"""Five of moto's small helpers, computing the same answers without redoing constant work per call.
+"""Six of moto's small helpers, computing the same answers without redoing constant work per call.
 
 - `unix_time` builds the epoch (`utcfromtimestamp(0)`, a new datetime through a timezone
   conversion) at every call; SQS asks it twice per message held, at every send and receive
@@ -12,6 +12,10 @@
   reads through `get_queue_attributes`: that computes every attribute of the queue three times
   over, and the approximate counts among them walk every message held (a receive of a batch
   from a queue of n messages cost n² reads of the clock). Here the check reads the period itself.
+- SQS's `send_message` reads one attribute of the queue (ContentBasedDeduplication) through its
+  `attributes`, which computes them all, the approximate counts by walking every message held, three
+  times: delivering n events to a queue looked at n² messages. While it runs those counts, which it
+  never reads, are not counted (0); anywhere else they are moto's.
 - `utcnow` imports `datetime.UTC` at every call: SQS reads the time twice for each message it looks
   at (whether visible, whether delayed), some 300,000 times over a programme's year. Here `UTC` is
   bound once; the time is still read at every call, and `unix_time` still reads it through the
@@ -26,6 +30,7 @@ Installed once per process by `install()` (the local stack calls it), in the mod
 from __future__ import annotations
 
 import string
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -49,12 +54,37 @@ def install() -> None:
                       random_string=MotoRandom.get_random_string)
     MotoRandom.get_random_string = random_string  # type: ignore[method-assign]
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
+    _originals["send_message"] = sqs_models.SQSBackend.send_message
+    sqs_models.SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    for name in _UNREAD_WHILE_SENDING:
+        _originals[name] = getattr(sqs_models.Queue, name)
+        setattr(sqs_models.Queue, name, property(_uncounted_while_sending(_originals[name])))
     utils.unix_time = unix_time  # unix_time_millis (SQS's) calls it through the module
     _originals["utcnow"] = utils.utcnow
     utils.utcnow = utcnow
     for module in (utils, responses, sqs_models):
         if getattr(module, "camelcase_to_underscores", None) is _originals["camelcase_to_underscores"]:
             module.camelcase_to_underscores = camelcase_to_underscores
+
+
+_UNREAD_WHILE_SENDING = ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
+                         "approximate_number_of_messages_not_visible")
+_sending = threading.local()
+
+
+def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """moto's SQSBackend.send_message (5.2.5), the queue's approximate counts left uncounted meanwhile."""
+    _sending.active = True
+    try:
+        return _originals["send_message"](self, *args, **kwargs)
+    finally:
+        _sending.active = False
+
+
+def _uncounted_while_sending(counted: property) -> Any:
+    def count(queue: Any) -> int:
+        return 0 if getattr(_sending, "active", False) else counted.fget(queue)
+    return count
 
 
 def utcnow() -> datetime:

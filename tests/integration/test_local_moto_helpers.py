@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from moto.core import utils
 
 from local import moto_helpers
@@ -84,3 +86,26 @@ def test_the_current_time_is_moto_s_naive_utc_read_at_each_call():
     later = utils.utcnow()
     after = moto_helpers._originals["utcnow"]()
     assert ours.tzinfo is None and before <= ours < later <= after
+
+
+def test_a_queue_s_approximate_counts_are_moto_s_and_sending_still_reads_its_deduplication(aws):
+    import boto3
+
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for n in range(5):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{n}", DelaySeconds=60 if n == 4 else 0)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+             "ApproximateNumberOfMessagesDelayed"]
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    assert counts == {"ApproximateNumberOfMessages": "2", "ApproximateNumberOfMessagesNotVisible": "2",
+                      "ApproximateNumberOfMessagesDelayed": "1"}
+    fifo = sqs.create_queue(QueueName="deduplicated.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=fifo, MessageBody="the same", MessageGroupId="g")
+    assert len(sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]) == 1
+    plain = sqs.create_queue(QueueName="needs-an-id.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    with pytest.raises(sqs.exceptions.ClientError, match="ContentBasedDeduplication"):
+        sqs.send_message(QueueUrl=plain, MessageBody="no id", MessageGroupId="g")
