@@ -64,7 +64,9 @@ def get_many(keys: Iterable[dict]) -> list[dict]:
 
 
 def put(item: dict, *, event: DomainEvent | None = None, condition: str | None = None,
-        values: dict | None = None, names: dict | None = None) -> None:
+        values: dict | None = None, names: dict | None = None, attempts: int = faults.ATTEMPTS) -> None:
+    """Write the whole item; `attempts`: how often a transient failure is tried again (a write that must
+    not be given up lightly may ask for more)."""
     kwargs: dict[str, Any] = {"Item": _decimals(_with_event(item, event))}
     if condition:
         kwargs["ConditionExpression"] = condition
@@ -72,7 +74,7 @@ def put(item: dict, *, event: DomainEvent | None = None, condition: str | None =
         kwargs["ExpressionAttributeValues"] = values
     if names:
         kwargs["ExpressionAttributeNames"] = names
-    _conditional(lambda: _table().put_item(**kwargs), "PutItem")
+    _conditional(lambda: _table().put_item(**kwargs), "PutItem", attempts)
 
 
 def put_new(item: dict, *, event: DomainEvent | None = None) -> None:
@@ -116,7 +118,7 @@ def add_to_sets(pk: str, sk: str, sets: dict[str, set[str]], *, counter: str) ->
 
 
 def delete(pk: str, sk: str, *, must_exist: bool = True, condition: str | None = None,
-           values: dict | None = None) -> bool:
+           values: dict | None = None, attempts: int = faults.ATTEMPTS) -> bool:
     """Delete; returns False when it was already gone (someone else did it) or `condition` did not hold."""
     kwargs: dict[str, Any] = {"Key": {"pk": pk, "sk": sk}}
     if condition or must_exist:
@@ -125,7 +127,7 @@ def delete(pk: str, sk: str, *, must_exist: bool = True, condition: str | None =
     if values:
         kwargs["ExpressionAttributeValues"] = _decimals(values)
     try:
-        _conditional(lambda: _table().delete_item(**kwargs), "DeleteItem")
+        _conditional(lambda: _table().delete_item(**kwargs), "DeleteItem", attempts)
     except ConditionFailed:
         return False
     return True
@@ -277,14 +279,14 @@ def _decimals(value: Any) -> Any:
     return value
 
 
-def _conditional(call, operation: str = "write"):
+def _conditional(call, operation: str = "write", attempts: int = faults.ATTEMPTS):
     """A write, retried while it fails transiently; ConditionFailed when its condition does not hold."""
     def attempt():
         faults.check("table_write", operation)
         return call()
 
     try:
-        return faults.retried(attempt)
+        return faults.retried(attempt, attempts=attempts)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise ConditionFailed(str(error)) from error

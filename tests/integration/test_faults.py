@@ -92,6 +92,14 @@ def test_with_faults_on_every_write_still_lands_once(aws, no_pauses):
     assert faults.injected()["table_write"] > 5 and faults.injected()["transaction"] > 5
 
 
+def _visit() -> Visit:
+    at = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
+    return Visit(visit_id="v1", title="Wellbeing", theme="Wellbeing", venue="Preston",
+                 starts_at=at + timedelta(days=30), capacity=2, applications_close_at=at + timedelta(days=10),
+                 host={"organisation": "Lancashire Constabulary", "contact_name": "Sam Host",
+                       "contact_email": "host@lancs.example"}, created_at=at, updated_at=at)
+
+
 def test_a_failed_send_gives_its_claim_back_so_the_retry_sends(aws):
     class FailingOnce(RecordingMailer):
         failures = 1
@@ -105,11 +113,7 @@ def test_a_failed_send_gives_its_claim_back_so_the_retry_sends(aws):
     mailer = FailingOnce()
     outbound.use_mailer(mailer)
     email = Email(to=("alex@force.example",), subject="Your place", text="text", html="<p>html</p>")
-    at = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
-    visit = Visit(visit_id="v1", title="Wellbeing", theme="Wellbeing", venue="Preston", starts_at=at + timedelta(days=30),
-                  capacity=2, applications_close_at=at + timedelta(days=10),
-                  host={"organisation": "Lancashire Constabulary", "contact_name": "Sam Host",
-                        "contact_email": "host@lancs.example"}, created_at=at, updated_at=at)
+    visit = _visit()
     try:
         with pytest.raises(ClientError):
             outbound.send_once(dynamodb(), visit=visit, kind="offer", occasion="a1", recipient="alex@force.example",
@@ -124,6 +128,44 @@ def test_a_failed_send_gives_its_claim_back_so_the_retry_sends(aws):
     finally:
         outbound.use_mailer(None)
     assert [e.subject for e in mailer.sent] == ["Your place"]
+
+
+def test_a_sent_email_is_marked_through_a_streak_of_throttled_writes_that_would_stop_another_write(
+        aws, monkeypatch, no_pauses):
+    """Once the email is out its record must say so: the mark (and a release after a failed send) is tried
+    for longer than an ordinary write, which gives up after faults.ATTEMPTS."""
+    from shared.store.sent import SETTLING_ATTEMPTS
+
+    mailer = RecordingMailer()
+    outbound.use_mailer(mailer)
+    visit = _visit()
+    streak = faults.ATTEMPTS + 2  # more throttled tries in a row than an ordinary write survives
+    assert streak < SETTLING_ATTEMPTS
+    real_send, throttled = mailer.send, []
+
+    def send_then_throttle_the_table(email):
+        message_id = real_send(email)
+        throttled.extend(["PutItem"] * streak)  # the writes right after the send: the mark's
+        return message_id
+
+    def check(kind, operation):
+        if kind == "table_write" and throttled:
+            throttled.pop()
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, operation)
+
+    monkeypatch.setattr(mailer, "send", send_then_throttle_the_table)
+    monkeypatch.setattr(faults, "check", check)
+    email = Email(to=("alex@force.example",), subject="Your place", text="text", html="<p>html</p>")
+    try:
+        assert outbound.send_once(dynamodb(), visit=visit, kind="offer", occasion="a1",
+                                  recipient="alex@force.example", email=email) is True
+    finally:
+        outbound.use_mailer(None)
+    [record] = outbound.sent_records(dynamodb(), "v1")
+    assert record.sent_at is not None and throttled == []
+    with pytest.raises(ClientError):  # an ordinary write gives up on such a streak
+        throttled.extend(["PutItem"] * streak)
+        table.put({"pk": "OTHER", "sk": "1"})
 
 
 def test_the_ses_mailer_retries_a_throttled_send(aws, no_pauses):
