@@ -279,8 +279,10 @@ RULES: tuple[EventRule, ...] = (
     EventRule("intake-events", "intake", ("ApplicationSubmitted",)),
     # offers, waiting-list notices and expiry notices; promotion when a place is freed
     EventRule("allocation-events", "allocation",
-              ("ApplicationOffered", "ApplicationWaitlisted", "ApplicationWithdrawn", "ApplicationExpired",
-               "AllocationRan")),
+              ("ApplicationOffered", "ApplicationWithdrawn", "ApplicationExpired", "AllocationRan")),
+    # the notice goes when an application joins the list: a move within it (every place freed moves the
+    # whole list up one, ~1,500 events in a programme's year) needs no invocation
+    EventRule("allocation-waitlist", "allocation", ("ApplicationWaitlisted",), {"first": [True]}),
     EventRule("allocation-timers", "allocation", ("TimerFired",), _timers_for("allocation")),
     # planning every timed communication; calendar updates, call invitations, cancellations
     EventRule("reminders-events", "reminders",

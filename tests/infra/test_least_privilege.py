@@ -30,6 +30,8 @@ UNWALKED = {
     ("reports", "idempotency"): "POST learning-points and hidden-points with an Idempotency-Key",
     ("allocation", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
     ("reminders", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
+    ("reminders", "table:UpdateItem"): "POST prep-call and stop-follow-up change the application "
+                                       "(applications.change); the walks answer the call through a link",
     ("reports", "table:DeleteItem"): "a send that failed releases its claim (SentStore.release)",
     ("console", "bucket:GetObject"): "hiding a point of a published report re-publishes its documents "
                                      "(tests/browser/test_console.py)",
