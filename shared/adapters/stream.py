@@ -14,6 +14,12 @@ def _image(record: dict, which: str) -> dict:
     return plain({k: _deserializer.deserialize(v) for k, v in raw.items()})
 
 
+def _event_in(record: dict, which: str) -> dict | None:
+    """The image's `event` attribute alone (an email's kept copy is a large image with none to read)."""
+    raw = (record.get("dynamodb", {}).get(which) or {}).get("event")
+    return plain(_deserializer.deserialize(raw)) if raw is not None else None
+
+
 def written_timer(record: dict) -> str | None:
     """The sort key of the timer a record writes (a new one, or one written again), else None."""
     if record.get("eventName") not in ("INSERT", "MODIFY"):
@@ -33,7 +39,7 @@ def event_of_record(record: dict) -> tuple[str, str, dict] | None:
             return None
         event_id, fired = timers.fired_event(old)
         return event_id, fired.detail_type, fired.model_dump(mode="json", exclude_none=True)
-    new, old = _image(record, "NewImage").get("event"), _image(record, "OldImage").get("event")
+    new, old = _event_in(record, "NewImage"), _event_in(record, "OldImage")
     if not new or (old and old.get("id") == new.get("id")):
         return None
     return new["id"], new["detail_type"], new["detail"]
