@@ -13,9 +13,10 @@ and measuring a member that is already a plain DynamoType as it is. A map member
 A Query measures each item it answers twice (whether it still fits the 1 MB page, then its part
 of the page), and a visit's applications are asked for again and again between writes. Inside
 `measured_once` (the local stack's Query runs in it) an item is measured once: for that call, or,
-for a table with a stream, until the table is next written (local/emulation.py `_writes_to`, the
-same count that keeps an index Query's found items). An item changes only by a write, and while
-none happens the table holds every item it measured, so no other item can take its id.
+for a table with a stream, until the table is next written (local/emulation.py `_writes_to`: the
+records its stream has had, and the cancelled transactions put back, which write none). An item
+changes only by a write, and while none happens the table holds every item it measured, so no
+other item can take its id.
 
 Installed once per process by `install()` (the local stack calls it).
 """
