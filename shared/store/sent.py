@@ -113,6 +113,11 @@ def _claim(record: SentRecord, visit: Dated | None, retention: timedelta) -> Sen
     return replace(record, sent_at=None, message_id=None, keep_until=keep_until(visit, record.claimed_at, retention))
 
 
+def _as_stored(record: SentRecord) -> SentRecord:
+    """The record as its item reads back (times as stored)."""
+    return _record(_item(record))
+
+
 def _still_mine(existing: dict | None, claim: SentRecord, message_id: str) -> bool:
     return existing is not None and existing["claimed_at"] == clock.iso(claim.claimed_at) and (
         not existing.get("sent_at") or existing.get("message_id") == message_id)
@@ -141,7 +146,7 @@ class DynamoSent:
                       values={":stale": clock.iso(stale_before)})
         except table.ConditionFailed:
             return None
-        return claim
+        return _as_stored(claim)
 
     def mark_sent(self, claim: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
         # The whole record written again (the claim holds every attribute): a put is a cheaper write than
@@ -153,7 +158,7 @@ class DynamoSent:
                       values={":mine": clock.iso(claim.claimed_at), ":id": message_id}, attempts=SETTLING_ATTEMPTS)
         except table.ConditionFailed as error:
             raise Conflict("no claim of this sender's to mark sent") from error
-        return marked
+        return _as_stored(marked)
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)
@@ -200,7 +205,7 @@ class MemorySent:
                 return None
             claim = _claim(record, visit, self._retention)
             self._items[(key["pk"], key["sk"])] = _item(claim)
-            return claim
+            return _as_stored(claim)
 
     def mark_sent(self, claim: SentRecord, *, sent_at: datetime, message_id: str) -> SentRecord:
         key = _key(*claim.key)
@@ -209,7 +214,7 @@ class MemorySent:
             if not _still_mine(self._items.get((key["pk"], key["sk"])), claim, message_id):
                 raise Conflict("no claim of this sender's to mark sent")
             self._items[(key["pk"], key["sk"])] = _item(marked)
-            return marked
+            return _as_stored(marked)
 
     def release(self, record: SentRecord) -> None:
         key = _key(*record.key)
