@@ -133,14 +133,19 @@ def dynamo_to_dict(obj: Any) -> Any:
 ATTRIBUTE_VALUE = "AttributeValue"  # the model's shape of one attribute value
 
 
+def holds_attribute_values(shape: Any) -> bool:
+    """Whether this shape of the DynamoDB model is an attribute value, or a map of them (an item, a key)."""
+    if shape.type_name == "structure":
+        return shape.name == ATTRIBUTE_VALUE
+    return shape.type_name == "map" and shape.value.name == ATTRIBUTE_VALUE
+
+
 def as_it_is(shape: Any, value: Any) -> bool:
     """Whether a value of this shape of the DynamoDB model is in wire form: an attribute value, or a map
     of them (an item, a key), that a walker of the model would check, write or read back unchanged."""
-    if shape.type_name == "structure":
-        return shape.name == ATTRIBUTE_VALUE and in_wire_form(value)
-    if shape.type_name == "map":
-        return shape.value.name == ATTRIBUTE_VALUE and in_wire_form({"M": value})
-    return False
+    if not holds_attribute_values(shape):
+        return False
+    return in_wire_form(value if shape.type_name == "structure" else {"M": value})
 
 
 def in_wire_form(value: Any) -> bool:

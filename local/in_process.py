@@ -258,14 +258,10 @@ def _response_parser(protocol: str, checked: bool = True) -> Any:
     if protocol != "json":
         return ResponseParserFactory().create_parser(protocol)
 
-    from local.attribute_values import ATTRIBUTE_VALUE, as_it_is
+    from local.attribute_values import as_it_is, holds_attribute_values
 
     def as_they_came(shape: Any, value: Any) -> bool:
-        if checked:
-            return as_it_is(shape, value)
-        if shape.type_name == "structure":
-            return shape.name == ATTRIBUTE_VALUE
-        return shape.type_name == "map" and shape.value.name == ATTRIBUTE_VALUE
+        return as_it_is(shape, value) if checked else holds_attribute_values(shape)
 
     class ItemsAsTheyCame(JSONParser):
         """botocore's JSON parser, but for DynamoDB's attribute values and items in wire form (no
