@@ -364,9 +364,7 @@ class Demo:
             seen_people.add(email)
             academic = organisation in UNIVERSITIES
             body = {
-                "name": person, "email": email,
-                "role": "academic" if academic else self.rng.choice(["police", "staff"]),
-                "job_title": "Senior lecturer" if academic else self.rng.choice(JOBS),
+                "name": person, "email": email, **_role_and_title(self.rng, academic),
                 "motivation": f"To bring back what works in {plan.theme.lower()} to {organisation}.",
                 "questions": self.rng.sample(QUESTIONS, self.rng.randint(1, 3)),
                 "prep_call": "join" if self.rng.random() < 0.85 else "cannot_join",
@@ -388,9 +386,9 @@ class Demo:
 
     # the visitors' side: answering what arrives
     def count(self, email: Email) -> None:
-        for entry in self.visits:
-            if f"Peer learning visit {entry['number']}:" in email.subject:
-                self.emails_per_visit[entry["number"]] += 1
+        number = _visit_number(email.subject)
+        if number is not None:
+            self.emails_per_visit[number] += 1
 
     def read(self, email: Email, today: datetime) -> None:
         self.count(email)
@@ -485,14 +483,19 @@ QUESTIONS = ("How did you win the support of front-line staff?", "What would you
              "How do partners share information?", "What was the hardest part to sustain?")
 
 
+def _role_and_title(rng: random.Random, academic: bool) -> dict:
+    """An applicant's role and job title: an academic's are fixed, a force's drawn (role first)."""
+    role = "academic" if academic else rng.choice(["police", "staff"])
+    return {"role": role, "job_title": "Senior lecturer" if academic else rng.choice(JOBS)}
+
+
 def _colleague(rng: random.Random, organisation: str, holder_email: str, serial: int) -> dict:
     """A colleague of the holder's, taking their place: a new address at the holder's domain."""
     person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     academic = organisation in UNIVERSITIES
     return {
         "name": person, "email": f"{person.lower().replace(' ', '.')}.c{serial}@{holder_email.split('@', 1)[1]}",
-        "role": "academic" if academic else rng.choice(["police", "staff"]),
-        "job_title": "Senior lecturer" if academic else rng.choice(JOBS),
+        **_role_and_title(rng, academic),
         "prep_call": "join" if rng.random() < 0.85 else "cannot_join",
     }
 
