@@ -322,7 +322,7 @@ def _speed_up_queries() -> None:
             self.all_items = lambda: narrowed  # shadows the method for this one call (moto is serialised)
         _querying.active = True
         try:
-            with item_sizes.measured_once(self, _writes_to(self)):
+            with item_sizes.measured_once(self, transactions.restores if self.stream_shard is not None else None):
                 return original(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
                                 scan_index_forward, projection_expressions, index_name, *args, **kwargs)
         finally:
@@ -396,8 +396,10 @@ class _IndexMap:
 
 
 def _file_written(shard: Any, old: Any, new: Any) -> None:
-    """moto's StreamShard.add (5.2.5), then the item written filed again in its table's index maps."""
+    """moto's StreamShard.add (5.2.5), then the item written filed again in its table's index maps, and
+    measured again when next asked (with the one it replaced or deleted)."""
     _stream_add(shard, old, new)
+    item_sizes.forget(shard.table, *(item for item in (old, new) if item is not None))
     indexes = shard.table.__dict__.get(_INDEXES)
     if indexes:
         for index in indexes.values():
@@ -409,14 +411,6 @@ _stream_add: Any = None  # moto's StreamShard.add, bound by _speed_up_queries
 
 def _table_key(hash_value: Any, range_value: Any) -> tuple:
     return hash_value.type, hash_value.value, range_value.type, range_value.value
-
-
-def _writes_to(table: Any) -> tuple[int, int] | None:
-    """How many writes the table has seen (None: it has no stream to count them by)."""
-    shard = getattr(table, "stream_shard", None)
-    if shard is None:
-        return None
-    return shard.starting_sequence_number + len(shard.items), transactions.restores
 
 
 # Set while Table.query runs (per thread): its deep copy of the items found may be a shallow one.

@@ -13,10 +13,11 @@ and measuring a member that is already a plain DynamoType as it is. A map member
 A Query measures each item it answers twice (whether it still fits the 1 MB page, then its part
 of the page), and a visit's applications are asked for again and again between writes. Inside
 `measured_once` (the local stack's Query runs in it) an item is measured once: for that call, or,
-for a table with a stream, until the table is next written (local/emulation.py `_writes_to`: the
-records its stream has had, and the cancelled transactions put back, which write none). An item
-changes only by a write, and while none happens the table holds every item it measured, so no
-other item can take its id.
+for a table with a stream, until it is written. Every write to such a table reaches its stream,
+where local/emulation.py (`_file_written`, as for the index maps) has the item forgotten here, the
+one it replaced or deleted too; a cancelled transaction put back writes no record, and the sizes
+kept are then dropped whole (local/transactions.py counts them). An item measured and not written
+since is still held by the table, so no other item can take its id.
 
 Installed once per process by `install()` (the local stack calls it).
 """
@@ -30,8 +31,7 @@ _INSTALLED = "_local_stack_measured_once"
 _SETS = ("SS", "NS", "BS")
 _originals: dict[str, Any] = {}
 _measuring = threading.local()        # .sizes: id(item) -> its size, while inside measured_once
-_kept: dict[int, tuple] = {}          # id(table) -> (table, its writes, its items' sizes)
-_KEPT_TABLES = 16
+_KEPT = "_local_stack_item_sizes"     # on a table: (the restores counted then, id(item) -> its size)
 DynamoType: Any = None  # moto's class and its bytesize(), bound by install() (moto is imported on use)
 bytesize: Any = None
 
@@ -50,25 +50,30 @@ def install() -> None:
 
 
 @contextmanager
-def measured_once(table: Any, writes: Any) -> Iterator[None]:
-    """Inside, each item is measured once; given the table's `writes` (None: it has no stream to count
-    them by), the sizes are kept for the next call until the count changes."""
-    if writes is None:
+def measured_once(table: Any, restores: int | None) -> Iterator[None]:
+    """Inside, each item is measured once. Given `restores` (the cancelled transactions put back so far,
+    for a table whose every write reaches `forget`), the sizes stay on the table for later calls while
+    that count holds; None: for this call only."""
+    if restores is None:
         sizes: dict[int, int] = {}
     else:
-        kept = _kept.get(id(table))
-        if kept is not None and kept[0] is table and kept[1] == writes:
-            sizes = kept[2]
-        else:
-            if len(_kept) >= _KEPT_TABLES:
-                _kept.clear()
-            sizes = {}
-            _kept[id(table)] = (table, writes, sizes)
+        kept = table.__dict__.get(_KEPT)
+        if kept is None or kept[0] != restores:
+            kept = table.__dict__[_KEPT] = (restores, {})
+        sizes = kept[1]
     _measuring.sizes = sizes
     try:
         yield
     finally:
         _measuring.sizes = None
+
+
+def forget(table: Any, *items: Any) -> None:
+    """These items were written, replaced or deleted: measured again when next asked."""
+    kept = table.__dict__.get(_KEPT)
+    if kept is not None:
+        for item in items:
+            kept[1].pop(id(item), None)
 
 
 def item_size(self: Any) -> int:

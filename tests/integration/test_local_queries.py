@@ -172,13 +172,16 @@ def test_items_filed_by_index_key_follow_every_kind_of_write(table, monkeypatch)
 
 
 def test_pages_end_where_moto_s_end_as_items_grow_and_shrink(aws, monkeypatch):
-    """Items are measured once per Query, and between writes not again (local/item_sizes.py
+    """Items are measured once per Query, and not again until written (local/item_sizes.py
     `measured_once`): a page of large items still ends at 1 MB where moto's own measure ends it, after
-    each kind of write that changes an item's size."""
-    from local import item_sizes
+    each kind of write that changes an item's size, and after a cancelled transaction put back."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from local import item_sizes, transactions
 
     _speed_up_queries()
     item_sizes.install()
+    transactions.install()
     dynamodb = boto3.client("dynamodb")
     big = "x" * 90_000
 
@@ -220,6 +223,11 @@ def test_pages_end_where_moto_s_end_as_items_grow_and_shrink(aws, monkeypatch):
                                                         "gsi1sk": {"S": "2026-12-17"}, "notes": {"S": "short"}}),
         lambda: dynamodb.transact_write_items(TransactItems=[{"Update": {"TableName": NAME, "Key": app(9), **grow}}]),
         lambda: dynamodb.delete_item(TableName=NAME, Key=app(5)),
+        lambda: pytest.raises(dynamodb.exceptions.TransactionCanceledException, dynamodb.transact_write_items,
+                              TransactItems=[{"Update": {"TableName": NAME, "Key": app(3), **grow}},
+                                             {"Put": {"TableName": NAME, "Item": app(0),
+                                                      "ConditionExpression": "attribute_not_exists(pk)"}}]),
+        lambda: dynamodb.update_item(TableName=NAME, Key=app(9), UpdateExpression="REMOVE notes"),
     ]
     seen = []
     for write in writes:
@@ -227,5 +235,6 @@ def test_pages_end_where_moto_s_end_as_items_grow_and_shrink(aws, monkeypatch):
         ours, motos = both()
         assert ours == motos
         seen.append([len(page) for page in ours])
-    assert item_sizes._kept  # sizes were kept between queries
+    stored = dynamodb_backends["123456789012"][TEST_ENV["AWS_DEFAULT_REGION"]].get_table(NAME)
+    assert stored.__dict__[item_sizes._KEPT][1]  # sizes were kept between queries
     assert len(set(map(tuple, seen))) >= 4  # the writes moved where pages end
